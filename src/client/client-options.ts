@@ -1,0 +1,120 @@
+import { InvalidArgumentError } from '../api/errors.js';
+import type { OrchestrationStatus } from '../api/status.js';
+import type { Backend } from '../backend/backend.js';
+import { DEFAULT_MAX_PAYLOAD_BYTES } from './payload.js';
+import { systemTimers, type ClientTimers } from './timers.js';
+
+/** A structured logger; pino fits. */
+export interface ClientLogger {
+  debug(obj: object, msg?: string): void;
+  info(obj: object, msg?: string): void;
+  warn(obj: object, msg?: string): void;
+  error(obj: object, msg?: string): void;
+}
+
+export interface TaskHubClientOptions {
+  readonly backend: Backend;
+  /** Default: no logging. */
+  readonly logger?: ClientLogger;
+  /**
+   * How often a wait re-reads the instance when no notification arrived (ms). Only a safety net
+   * for a lost notification; notifications do the real waking. Default 5000.
+   */
+  readonly pollIntervalMs?: number;
+  /** Largest serialized payload (UTF-8 bytes of the JSON). Default 4 MiB. */
+  readonly maxPayloadBytes?: number;
+  /** Timers for waits; default the global ones. Tests inject manual timers. */
+  readonly timers?: ClientTimers;
+}
+
+/** An orchestrator function (its `name` is the orchestration name) or the name itself. */
+export type OrchestratorRef = string | { readonly name: string };
+
+export interface OrchestrationIdReusePolicy {
+  /** An existing instance in one of these statuses is replaced by the new one. */
+  readonly replaceableStatuses: readonly OrchestrationStatus[];
+}
+
+export interface ScheduleOrchestrationOptions {
+  /** Default: a random UUID. */
+  readonly instanceId?: string;
+  /** The first turn runs no earlier than this; default at once. */
+  readonly startAt?: Date;
+  readonly version?: string;
+  readonly tags?: Readonly<Record<string, string>>;
+  /** Default: any existing instance with the same id is a DuplicateInstanceError. */
+  readonly reusePolicy?: OrchestrationIdReusePolicy;
+}
+
+export interface GetStateOptions {
+  /** Include input, output and custom status. Default true. */
+  readonly fetchPayloads?: boolean;
+}
+
+export interface WaitOptions extends GetStateOptions {
+  /** Reject with TimeoutError after this many ms; default: wait without limit. */
+  readonly timeoutMs?: number;
+  /** Aborting rejects the wait with the signal's reason. */
+  readonly signal?: AbortSignal;
+}
+
+export interface TerminateOptions {
+  /** JSON-serializable output recorded on the terminated instance. */
+  readonly output?: unknown;
+  /** Terminate sub-orchestrations too. Default true. */
+  readonly recursive?: boolean;
+}
+
+export interface PurgeOptions {
+  /** Purge sub-orchestrations too. Default true. */
+  readonly recursive?: boolean;
+}
+
+export interface RestartOptions {
+  /** Start the copy under a fresh id (true) or replace the terminal instance (false). Default false. */
+  readonly newInstanceId?: boolean;
+}
+
+const DEFAULT_POLL_INTERVAL_MS = 5_000;
+
+const silentLogger: ClientLogger = {
+  debug: () => undefined,
+  info: () => undefined,
+  warn: () => undefined,
+  error: () => undefined,
+};
+
+/** The options with defaults filled in and checked once. */
+export interface CompiledClientOptions {
+  readonly backend: Backend;
+  readonly logger: ClientLogger;
+  readonly pollIntervalMs: number;
+  readonly maxPayloadBytes: number;
+  readonly timers: ClientTimers;
+}
+
+export function compileClientOptions(options: TaskHubClientOptions): CompiledClientOptions {
+  const pollIntervalMs = options.pollIntervalMs ?? DEFAULT_POLL_INTERVAL_MS;
+  const maxPayloadBytes = options.maxPayloadBytes ?? DEFAULT_MAX_PAYLOAD_BYTES;
+  assertPositive(pollIntervalMs, 'pollIntervalMs');
+  assertPositive(maxPayloadBytes, 'maxPayloadBytes');
+  return {
+    backend: options.backend,
+    logger: options.logger ?? silentLogger,
+    pollIntervalMs,
+    maxPayloadBytes,
+    timers: options.timers ?? systemTimers,
+  };
+}
+
+export function assertPositive(value: number, what: string): void {
+  if (!Number.isFinite(value) || value <= 0) {
+    throw new InvalidArgumentError(`${what} must be a positive number; got ${value}.`);
+  }
+}
+
+export function assertTimeout(timeoutMs: number | undefined): void {
+  if (timeoutMs !== undefined && (!Number.isFinite(timeoutMs) || timeoutMs < 0)) {
+    throw new InvalidArgumentError(`timeoutMs must be a non-negative number; got ${timeoutMs}.`);
+  }
+}
