@@ -1,0 +1,441 @@
+import { isDurableTaskError, ShutdownError } from '../../api/errors.js';
+import { assertNever } from '../../loop/assert-never.js';
+import type { LoopHandler } from '../../loop/loop.js';
+import type { Clock, TimerHandle } from '../clock.js';
+import type { WorkerLogger } from '../logger.js';
+import type { WorkLoopEvent, WorkOutcome } from './events.js';
+import type { LeasedWorkItem, WorkSource } from './work-source.js';
+
+/**
+ * The work loop: leases work items from the store while slots are free and runs each in a slot.
+ * The orchestration worker and the activity worker are both this loop, over different sources.
+ *
+ * Events: see events.ts. State owned here, touched by nobody else:
+ * - slots: the items being processed, each with its abort controller and lease-renewal timer;
+ * - whether a lease attempt (fetch) or a next-due-time query is in flight, and whether work was
+ *   announced while a fetch was in flight (it may have missed that work: fetch again);
+ * - the single wake-up timer (next due time, fetch retry, safety-net poll);
+ * - the count of effects started and not yet reported back.
+ *
+ * Invariants:
+ * - at most one fetch in flight, and only while a slot is free: nothing is leased to wait in a
+ *   queue while its lease runs out (back-pressure, as in the Go engine);
+ * - after a fetch that found work the loop fetches again at once while slots remain; after an
+ *   empty one it arms one wake-up timer for the store's next due time, capped by the poll interval;
+ * - a lease is renewed every half lock duration while its item is processed;
+ * - a failed item is abandoned with a growing delay (by its attempt count); an item whose lease
+ *   was lost is not abandoned (it is no longer ours).
+ *
+ * Shutdown: stop fetching, cancel the timers, abort every slot (their items are abandoned with
+ * no delay unless they completed), wait until every effect has settled, then answer every
+ * Shutdown reply. Effects are promises whose outcome is posted back as an event; handlers
+ * never await I/O.
+ */
+
+export interface WorkLoopConfig {
+  /** Names the loop in logs and errors, e.g. 'orchestration worker'. */
+  readonly name: string;
+  /** How many items are processed at once. */
+  readonly maxConcurrent: number;
+  /** The lease length requested from the store; renewals happen at half of it. */
+  readonly lockDurationMs: number;
+  /** The longest the loop sleeps without asking the store (safety net for lost notifications). */
+  readonly pollIntervalMs: number;
+}
+
+export interface WorkLoopDeps<T extends LeasedWorkItem> {
+  readonly source: WorkSource<T>;
+  readonly clock: Clock;
+  /** Delivers an event to this handler's loop; false once the loop is closed. */
+  readonly post: (event: WorkLoopEvent<T>) => boolean;
+  readonly logger: WorkerLogger;
+}
+
+/** First retry delay of a failed item; doubled per attempt. */
+const RETRY_BASE_DELAY_MS = 1_000;
+/** Cap on a failed item's retry delay: a poison item costs at most one try a minute. */
+const RETRY_MAX_DELAY_MS = 60_000;
+/** First delay before leasing again after the store failed; doubled per failure, capped by the poll interval. */
+const FETCH_RETRY_BASE_DELAY_MS = 100;
+/**
+ * Shortest wake-up delay. A due time already past usually means the due item is leased by another
+ * worker; sleeping this long keeps the loop from spinning on it.
+ */
+const MIN_WAKE_DELAY_MS = 10;
+
+/** Delay before a failed item is retried: min(1 s × 2^attempt, 60 s). */
+export function retryDelayMs(attempt: number): number {
+  return Math.min(RETRY_BASE_DELAY_MS * 2 ** Math.max(attempt, 0), RETRY_MAX_DELAY_MS);
+}
+
+interface Slot<T> {
+  readonly item: T;
+  readonly controller: AbortController;
+  renewTimer: TimerHandle | undefined;
+  renewing: boolean;
+  /** The store said the lease is gone: the item must not be abandoned. */
+  leaseLost: boolean;
+}
+
+export type WorkLoopPhase = 'running' | 'stopping' | 'stopped';
+
+export interface WorkLoopSnapshot {
+  readonly phase: WorkLoopPhase;
+  readonly busySlots: number;
+  readonly fetching: boolean;
+  readonly pendingEffects: number;
+  readonly wakeUpArmed: boolean;
+}
+
+export class WorkLoopHandler<T extends LeasedWorkItem> implements LoopHandler<WorkLoopEvent<T>> {
+  readonly #config: WorkLoopConfig;
+  readonly #deps: WorkLoopDeps<T>;
+  #phase: WorkLoopPhase = 'running';
+  readonly #slots = new Map<number, Slot<T>>();
+  #nextSlotId = 1;
+  #fetching = false;
+  /** Work was announced while a fetch was in flight. */
+  #recheck = false;
+  #consecutiveFetchFailures = 0;
+  #dueQueryInFlight = false;
+  #wakeTimer: TimerHandle | undefined;
+  #wakeGeneration = 0;
+  #pendingEffects = 0;
+  #shutdownReplies: { resolve(): void }[] = [];
+
+  constructor(config: WorkLoopConfig, deps: WorkLoopDeps<T>) {
+    this.#config = config;
+    this.#deps = deps;
+  }
+
+  snapshot(): WorkLoopSnapshot {
+    return {
+      phase: this.#phase,
+      busySlots: this.#slots.size,
+      fetching: this.#fetching,
+      pendingEffects: this.#pendingEffects,
+      wakeUpArmed: this.#wakeTimer !== undefined,
+    };
+  }
+
+  handle(event: WorkLoopEvent<T>): void {
+    switch (event.kind) {
+      case 'WorkAvailable':
+        this.#onWorkAvailable();
+        break;
+      case 'WakeUpDue':
+        if (event.generation !== this.#wakeGeneration || this.#wakeTimer === undefined) break;
+        this.#wakeTimer = undefined;
+        this.#onWorkAvailable();
+        break;
+      case 'Fetched':
+        this.#effectSettled();
+        this.#onFetched(event.item);
+        break;
+      case 'FetchFailed':
+        this.#effectSettled();
+        this.#onFetchFailed(event.error);
+        break;
+      case 'NextDueKnown':
+        this.#effectSettled();
+        this.#dueQueryInFlight = false;
+        this.#onNextDueKnown(event.dueAt);
+        break;
+      case 'WorkDone':
+        this.#effectSettled();
+        this.#onWorkDone(event.slotId, event.outcome);
+        break;
+      case 'LeaseRenewDue':
+        this.#onLeaseRenewDue(event.slotId);
+        break;
+      case 'LeaseRenewed':
+        this.#effectSettled();
+        this.#onLeaseRenewed(event.slotId);
+        break;
+      case 'LeaseRenewFailed':
+        this.#effectSettled();
+        this.#onLeaseRenewFailed(event.slotId, event.error);
+        break;
+      case 'Abandoned':
+        this.#effectSettled();
+        if (event.error !== undefined) {
+          this.#deps.logger.warn(
+            { instanceId: event.instanceId, err: event.error },
+            `${this.#config.name}: abandoning a work item failed; its lease will expire`,
+          );
+        }
+        break;
+      case 'Shutdown':
+        if (this.#phase === 'stopped') event.reply.resolve();
+        else this.#shutdownReplies.push(event.reply);
+        this.#beginShutdown();
+        break;
+      default:
+        assertNever(event, 'work loop event');
+    }
+    this.#finishShutdownWhenSettled();
+  }
+
+  drop(event: WorkLoopEvent<T>, reason: Error): void {
+    if (event.kind === 'Shutdown') event.reply.reject(reason);
+  }
+
+  /**
+   * Cancels every timer and aborts every slot. For the owner to call once the loop has ended by
+   * other means than Shutdown (its run was aborted, or a handler threw), so nothing keeps running.
+   */
+  dispose(): void {
+    this.#cancelWakeUp();
+    for (const slot of this.#slots.values()) {
+      slot.renewTimer?.cancel();
+      slot.renewTimer = undefined;
+      slot.controller.abort(new ShutdownError(this.#config.name));
+    }
+  }
+
+  #onWorkAvailable(): void {
+    if (this.#fetching) this.#recheck = true;
+    else this.#fetchIfSlotFree();
+  }
+
+  #fetchIfSlotFree(): void {
+    if (this.#phase !== 'running' || this.#fetching) return;
+    if (this.#slots.size >= this.#config.maxConcurrent) return;
+    this.#cancelWakeUp();
+    this.#fetching = true;
+    this.#recheck = false;
+    this.#startEffect(
+      () => this.#deps.source.lease(),
+      (item) => ({ kind: 'Fetched', item }),
+      (error) => ({ kind: 'FetchFailed', error }),
+    );
+  }
+
+  #onFetched(item: T | undefined): void {
+    this.#fetching = false;
+    this.#consecutiveFetchFailures = 0;
+    if (item === undefined) {
+      if (this.#phase !== 'running') return;
+      if (this.#recheck) this.#fetchIfSlotFree();
+      else this.#queryNextDueTime();
+      return;
+    }
+    if (this.#phase !== 'running') {
+      // Leased while shutting down: hand it straight back.
+      this.#abandon(item, 0);
+      return;
+    }
+    this.#startSlot(item);
+    this.#fetchIfSlotFree();
+  }
+
+  #onFetchFailed(error: unknown): void {
+    this.#fetching = false;
+    if (this.#phase !== 'running') return;
+    this.#consecutiveFetchFailures++;
+    const delay = Math.min(
+      FETCH_RETRY_BASE_DELAY_MS * 2 ** (this.#consecutiveFetchFailures - 1),
+      this.#config.pollIntervalMs,
+    );
+    this.#deps.logger.warn(
+      { err: error, retryInMs: delay, failures: this.#consecutiveFetchFailures },
+      `${this.#config.name}: leasing work failed`,
+    );
+    this.#armWakeUp(delay);
+  }
+
+  #queryNextDueTime(): void {
+    if (this.#dueQueryInFlight) return;
+    this.#dueQueryInFlight = true;
+    this.#startEffect(
+      () => this.#deps.source.nextDueTime(),
+      (dueAt) => ({ kind: 'NextDueKnown', dueAt }),
+      (error) => {
+        this.#deps.logger.warn({ err: error }, `${this.#config.name}: reading the next due time failed`);
+        return { kind: 'NextDueKnown', dueAt: undefined };
+      },
+    );
+  }
+
+  #onNextDueKnown(dueAt: number | undefined): void {
+    // A fetch started meanwhile (or no slot is free) decides the next wake-up instead.
+    if (this.#phase !== 'running' || this.#fetching) return;
+    if (this.#slots.size >= this.#config.maxConcurrent) return;
+    const poll = this.#config.pollIntervalMs;
+    const delay =
+      dueAt === undefined
+        ? poll
+        : Math.min(Math.max(dueAt - this.#deps.clock.now(), MIN_WAKE_DELAY_MS), poll);
+    this.#armWakeUp(delay);
+  }
+
+  #armWakeUp(delayMs: number): void {
+    this.#cancelWakeUp();
+    const generation = ++this.#wakeGeneration;
+    this.#wakeTimer = this.#deps.clock.setTimer(delayMs, () => {
+      this.#deps.post({ kind: 'WakeUpDue', generation });
+    });
+  }
+
+  #cancelWakeUp(): void {
+    this.#wakeTimer?.cancel();
+    this.#wakeTimer = undefined;
+  }
+
+  #startSlot(item: T): void {
+    const slotId = this.#nextSlotId++;
+    const slot: Slot<T> = {
+      item,
+      controller: new AbortController(),
+      renewTimer: undefined,
+      renewing: false,
+      leaseLost: false,
+    };
+    this.#slots.set(slotId, slot);
+    this.#armRenewal(slotId, slot, this.#config.lockDurationMs / 2);
+    this.#startEffect(
+      () => this.#deps.source.process(item, slot.controller.signal),
+      (): WorkLoopEvent<T> => ({ kind: 'WorkDone', slotId, outcome: { kind: 'completed' } }),
+      (error): WorkLoopEvent<T> => ({
+        kind: 'WorkDone',
+        slotId,
+        outcome: isDurableTaskError(error, 'LOCK_LOST')
+          ? { kind: 'lock-lost', error }
+          : { kind: 'failed', error },
+      }),
+    );
+  }
+
+  #onWorkDone(slotId: number, outcome: WorkOutcome): void {
+    const slot = this.#slots.get(slotId);
+    if (!slot) return;
+    this.#slots.delete(slotId);
+    slot.renewTimer?.cancel();
+    slot.renewTimer = undefined;
+    const fields = this.#deps.source.describe(slot.item);
+    switch (outcome.kind) {
+      case 'completed':
+        break;
+      case 'lock-lost':
+        this.#deps.logger.warn(
+          { ...fields, err: outcome.error },
+          `${this.#config.name}: the lease was lost; the work will be redone`,
+        );
+        break;
+      case 'failed':
+        if (slot.leaseLost) {
+          this.#deps.logger.warn(fields, `${this.#config.name}: stopped work whose lease was lost`);
+        } else if (slot.controller.signal.aborted) {
+          this.#abandon(slot.item, 0);
+        } else {
+          const delay = retryDelayMs(slot.item.attempt);
+          this.#deps.logger.warn(
+            { ...fields, err: outcome.error, retryInMs: delay },
+            `${this.#config.name}: work failed; it will be retried`,
+          );
+          this.#abandon(slot.item, delay);
+        }
+        break;
+      default:
+        assertNever(outcome, 'work outcome');
+    }
+    this.#fetchIfSlotFree();
+  }
+
+  #armRenewal(slotId: number, slot: Slot<T>, delayMs: number): void {
+    slot.renewTimer = this.#deps.clock.setTimer(delayMs, () => {
+      this.#deps.post({ kind: 'LeaseRenewDue', slotId });
+    });
+  }
+
+  #onLeaseRenewDue(slotId: number): void {
+    const slot = this.#slots.get(slotId);
+    if (!slot || slot.renewing || slot.leaseLost || this.#phase !== 'running') return;
+    slot.renewTimer = undefined;
+    slot.renewing = true;
+    this.#startEffect(
+      () => this.#deps.source.renew(slot.item),
+      (lockedUntil): WorkLoopEvent<T> => ({ kind: 'LeaseRenewed', slotId, lockedUntil }),
+      (error): WorkLoopEvent<T> => ({ kind: 'LeaseRenewFailed', slotId, error }),
+    );
+  }
+
+  #onLeaseRenewed(slotId: number): void {
+    const slot = this.#slots.get(slotId);
+    if (!slot) return;
+    slot.renewing = false;
+    if (this.#phase === 'running') this.#armRenewal(slotId, slot, this.#config.lockDurationMs / 2);
+  }
+
+  #onLeaseRenewFailed(slotId: number, error: unknown): void {
+    const slot = this.#slots.get(slotId);
+    if (!slot) return;
+    slot.renewing = false;
+    if (isDurableTaskError(error, 'LOCK_LOST')) {
+      // Another worker may already hold it: stop working on it, and do not abandon it.
+      slot.leaseLost = true;
+      slot.controller.abort(error);
+      return;
+    }
+    this.#deps.logger.warn(
+      { ...this.#deps.source.describe(slot.item), err: error },
+      `${this.#config.name}: renewing a lease failed; retrying`,
+    );
+    // A quarter of the lease is still left at worst: retry well before it runs out.
+    if (this.#phase === 'running') this.#armRenewal(slotId, slot, this.#config.lockDurationMs / 8);
+  }
+
+  #abandon(item: T, delayMs: number): void {
+    const instanceId = item.instanceId;
+    this.#startEffect(
+      () => this.#deps.source.abandon(item, delayMs),
+      (): WorkLoopEvent<T> => ({ kind: 'Abandoned', instanceId }),
+      (error): WorkLoopEvent<T> => ({ kind: 'Abandoned', instanceId, error }),
+    );
+  }
+
+  #beginShutdown(): void {
+    if (this.#phase !== 'running') return;
+    this.#phase = 'stopping';
+    this.#recheck = false;
+    this.#cancelWakeUp();
+    const reason = new ShutdownError(this.#config.name);
+    for (const slot of this.#slots.values()) {
+      slot.renewTimer?.cancel();
+      slot.renewTimer = undefined;
+      slot.controller.abort(reason);
+    }
+  }
+
+  #finishShutdownWhenSettled(): void {
+    if (this.#phase !== 'stopping' || this.#pendingEffects > 0) return;
+    this.#phase = 'stopped';
+    const replies = this.#shutdownReplies;
+    this.#shutdownReplies = [];
+    for (const reply of replies) reply.resolve();
+  }
+
+  /** Starts I/O whose outcome comes back as an event; counted until that event is handled. */
+  #startEffect<R>(
+    start: () => Promise<R>,
+    onSuccess: (value: R) => WorkLoopEvent<T>,
+    onFailure: (error: unknown) => WorkLoopEvent<T>,
+  ): void {
+    this.#pendingEffects++;
+    let promise: Promise<R>;
+    try {
+      promise = start();
+    } catch (error) {
+      this.#deps.post(onFailure(error)); // a synchronous throw is reported like a rejection
+      return;
+    }
+    void promise.then(
+      (value) => this.#deps.post(onSuccess(value)),
+      (error: unknown) => this.#deps.post(onFailure(error)),
+    );
+  }
+
+  #effectSettled(): void {
+    this.#pendingEffects--;
+  }
+}
