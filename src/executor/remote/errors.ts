@@ -1,0 +1,33 @@
+import { DurableTaskError } from '../../api/errors.js';
+
+/**
+ * A completion or abandon that matches no outstanding work item: an unknown or stale completion
+ * token (the item was re-dispatched, cancelled or already completed), or an unknown
+ * instanceId / taskId from a client that sends no token. Nothing changes when it is answered.
+ */
+export class UnknownWorkItemError extends DurableTaskError {
+  constructor(message: string) {
+    super('INVALID_ARGUMENT', message);
+  }
+}
+
+/**
+ * A second turn of an instance (or a second run of the same activity task) was asked for while
+ * the first is still outstanding. The caller broke an invariant; the outstanding item is kept.
+ */
+export class DuplicateWorkItemError extends DurableTaskError {
+  constructor(what: string) {
+    super('INVALID_ARGUMENT', `${what} is already outstanding on a worker; a second one was refused.`);
+  }
+}
+
+/**
+ * The connected worker abandoned the work item (for example, a version it will not run). The
+ * execute promise rejects with this so the caller abandons the item back to the store, whose
+ * retry delay keeps a single worker from receiving the same item in a hot loop.
+ */
+export class WorkItemAbandonedError extends DurableTaskError {
+  constructor(what: string) {
+    super('TASK_CANCELLED', `The worker abandoned ${what}.`);
+  }
+}

@@ -1,0 +1,404 @@
+/**
+ * The remote executor loop: hands work items to SDK workers connected over GetWorkItems streams
+ * and answers each execute call with the worker's completion.
+ *
+ * Events: see events.ts. State (owned here only): the connected streams (filters, capacity, the
+ * items outstanding on each), every pending item by id, by key (orchestration: instanceId;
+ * activity: instanceId + taskId) and by its current completion token, and the FIFO of items
+ * waiting for a stream.
+ *
+ * Invariants:
+ * - An item is either waiting (no stream, no token) or outstanding on exactly one stream with one
+ *   token; the owning stream is stamped when the item is routed, so a stream that ends takes
+ *   nothing with it: its items go back to the front of the waiting queue and are re-dispatched
+ *   with fresh tokens (a late completion carrying an old token is refused).
+ * - At most one item per key: a second turn of an outstanding instance is refused.
+ * - Completions match by token; clients that send none (the Dapr SDKs) match by key.
+ * - A completion, abandon or cancel that matches nothing changes nothing.
+ * Shutdown rejects every item with ShutdownError and closes every stream; nothing waits forever.
+ */
+import { DurableTaskError, NotSupportedError, ShutdownError, TaskCancelledError } from '../../api/errors.js';
+import { assertNever, type LoopHandler, type Reply } from '../../loop/index.js';
+import { create } from '@bufbuild/protobuf';
+import {
+  WorkItemSchema,
+  type ActivityRequest,
+  type ActivityResponse,
+  type OrchestratorRequest,
+  type OrchestratorResponse,
+  type WorkItem,
+} from '../../proto/orchestrator_service_pb.js';
+import { DuplicateWorkItemError, UnknownWorkItemError, WorkItemAbandonedError } from './errors.js';
+import type { ExecutorEvent } from './events.js';
+import { silentLogger, type RemoteLogger } from './logger.js';
+import {
+  accepts,
+  activityTarget,
+  orchestratorTarget,
+  type RouteTarget,
+  type StreamOptions,
+} from './routing.js';
+import type { StreamOutbox } from './work-item-sink.js';
+
+type ItemKind = 'orchestrator' | 'activity';
+
+interface ItemBase {
+  readonly itemId: number;
+  readonly key: string;
+  /** Names the item in errors and logs. */
+  readonly description: string;
+  readonly target: RouteTarget;
+  readonly instanceId: string;
+  token: string | undefined;
+  streamId: string | undefined;
+}
+
+interface PendingOrchestrator extends ItemBase {
+  readonly kind: 'orchestrator';
+  readonly request: OrchestratorRequest;
+  readonly reply: Reply<OrchestratorResponse>;
+}
+
+interface PendingActivity extends ItemBase {
+  readonly kind: 'activity';
+  readonly taskId: number;
+  readonly request: ActivityRequest;
+  readonly reply: Reply<ActivityResponse>;
+}
+
+type PendingItem = PendingOrchestrator | PendingActivity;
+
+interface ConnectedStream {
+  readonly id: string;
+  readonly options: StreamOptions;
+  readonly outbox: StreamOutbox;
+  /** Outstanding items in dispatch order. */
+  readonly outstanding: Set<PendingItem>;
+  readonly counts: Record<ItemKind, number>;
+}
+
+export interface ExecutorHandlerDeps {
+  /** A fresh, unguessable completion token per dispatch. */
+  readonly newToken: () => string;
+  readonly logger?: RemoteLogger;
+}
+
+export interface ExecutorStats {
+  readonly streams: number;
+  readonly outstanding: number;
+  readonly waiting: number;
+}
+
+const orchestratorKey = (instanceId: string): string => `o\u0000${instanceId}`;
+const activityKey = (instanceId: string, taskId: number): string => `a\u0000${instanceId}\u0000${taskId}`;
+
+export class ExecutorHandler implements LoopHandler<ExecutorEvent> {
+  readonly #newToken: () => string;
+  readonly #logger: RemoteLogger;
+  readonly #streams = new Map<string, ConnectedStream>();
+  readonly #byId = new Map<number, PendingItem>();
+  readonly #byKey = new Map<string, PendingItem>();
+  readonly #byToken = new Map<string, PendingItem>();
+  #waiting: PendingItem[] = [];
+  #shutDown = false;
+
+  constructor(deps: ExecutorHandlerDeps) {
+    this.#newToken = deps.newToken;
+    this.#logger = deps.logger ?? silentLogger;
+  }
+
+  stats(): ExecutorStats {
+    return { streams: this.#streams.size, outstanding: this.#byToken.size, waiting: this.#waiting.length };
+  }
+
+  handle(event: ExecutorEvent): void {
+    switch (event.kind) {
+      case 'ExecuteOrchestrator': {
+        const { request } = event;
+        this.#admit({
+          kind: 'orchestrator',
+          itemId: event.itemId,
+          key: orchestratorKey(request.instanceId),
+          description: `the orchestration turn of instance '${request.instanceId}'`,
+          target: orchestratorTarget(request),
+          instanceId: request.instanceId,
+          request,
+          reply: event.reply,
+          token: undefined,
+          streamId: undefined,
+        });
+        return;
+      }
+      case 'ExecuteActivity': {
+        const { request } = event;
+        const instanceId = request.orchestrationInstance?.instanceId ?? '';
+        this.#admit({
+          kind: 'activity',
+          itemId: event.itemId,
+          key: activityKey(instanceId, request.taskId),
+          description: `activity '${request.name}' (task ${request.taskId}) of instance '${instanceId}'`,
+          target: activityTarget(request),
+          instanceId,
+          taskId: request.taskId,
+          request,
+          reply: event.reply,
+          token: undefined,
+          streamId: undefined,
+        });
+        return;
+      }
+      case 'ConnectStream':
+        this.#connect(event.streamId, event.options, event.outbox);
+        return;
+      case 'DisconnectStream':
+        this.#disconnect(event.streamId, 'disconnected');
+        return;
+      case 'SendFailed':
+        this.#logger.warn({ streamId: event.streamId, err: event.error }, 'work item stream write failed');
+        this.#disconnect(event.streamId, 'write failed');
+        return;
+      case 'CompleteOrchestrator': {
+        const { response } = event;
+        if (response.isPartial) {
+          event.reply.reject(
+            new NotSupportedError('Chunked (isPartial) orchestrator completions are not supported.'),
+          );
+          return;
+        }
+        const item = this.#match('orchestrator', response.completionToken, response.instanceId, undefined);
+        if (item instanceof DurableTaskError) return event.reply.reject(item);
+        if (item.kind !== 'orchestrator')
+          throw new Error('matched an activity for an orchestrator completion');
+        this.#finish(item);
+        item.reply.resolve(response);
+        event.reply.resolve();
+        return;
+      }
+      case 'CompleteActivity': {
+        const { response } = event;
+        const item = this.#match('activity', response.completionToken, response.instanceId, response.taskId);
+        if (item instanceof DurableTaskError) return event.reply.reject(item);
+        if (item.kind !== 'activity') throw new Error('matched an orchestrator for an activity completion');
+        this.#finish(item);
+        item.reply.resolve(response);
+        event.reply.resolve();
+        return;
+      }
+      case 'Abandon': {
+        if (event.completionToken === '') {
+          event.reply.reject(new UnknownWorkItemError('Abandoning a work item needs its completion token.'));
+          return;
+        }
+        const item = this.#match(event.itemKind, event.completionToken, '', undefined);
+        if (item instanceof DurableTaskError) return event.reply.reject(item);
+        this.#finish(item);
+        item.reply.reject(new WorkItemAbandonedError(item.description));
+        event.reply.resolve();
+        return;
+      }
+      case 'Cancel': {
+        const item = this.#byId.get(event.itemId);
+        if (item === undefined) return; // already answered
+        this.#finish(item);
+        item.reply.reject(cancellationError(item.description, event.reason));
+        return;
+      }
+      case 'Shutdown':
+        this.shutdown(new ShutdownError('The remote executor'));
+        return;
+      default:
+        assertNever(event, 'executor event');
+    }
+  }
+
+  /** For events the loop will never handle (it stopped): answer their replies, close their streams. */
+  drop(event: ExecutorEvent, reason: Error): void {
+    switch (event.kind) {
+      case 'ExecuteOrchestrator':
+      case 'ExecuteActivity':
+      case 'CompleteOrchestrator':
+      case 'CompleteActivity':
+      case 'Abandon':
+        event.reply.reject(reason);
+        return;
+      case 'ConnectStream':
+        event.outbox.close();
+        return;
+      case 'DisconnectStream':
+      case 'SendFailed':
+      case 'Cancel':
+      case 'Shutdown':
+        return;
+      default:
+        assertNever(event, 'executor event');
+    }
+  }
+
+  /**
+   * Rejects every item and closes every stream; later executes are refused. Idempotent. Also
+   * called by the owner after the loop ended abnormally, so no item is left unanswered.
+   */
+  shutdown(reason: Error): void {
+    this.#shutDown = true;
+    for (const item of this.#byId.values()) item.reply.reject(reason);
+    this.#byId.clear();
+    this.#byKey.clear();
+    this.#byToken.clear();
+    this.#waiting = [];
+    for (const stream of this.#streams.values()) stream.outbox.close();
+    this.#streams.clear();
+  }
+
+  #admit(item: PendingItem): void {
+    if (this.#shutDown) {
+      item.reply.reject(new ShutdownError('The remote executor'));
+      return;
+    }
+    if (this.#byKey.has(item.key)) {
+      item.reply.reject(new DuplicateWorkItemError(item.description));
+      return;
+    }
+    this.#byId.set(item.itemId, item);
+    this.#byKey.set(item.key, item);
+    const stream = this.#pickStream(item);
+    if (stream) this.#dispatch(item, stream);
+    else this.#waiting.push(item);
+  }
+
+  #connect(streamId: string, options: StreamOptions, outbox: StreamOutbox): void {
+    if (this.#shutDown || this.#streams.has(streamId)) {
+      outbox.close();
+      return;
+    }
+    this.#streams.set(streamId, {
+      id: streamId,
+      options,
+      outbox,
+      outstanding: new Set(),
+      counts: { orchestrator: 0, activity: 0 },
+    });
+    this.#logger.debug({ streamId }, 'work item stream connected');
+    this.#pump();
+  }
+
+  #disconnect(streamId: string, why: string): void {
+    const stream = this.#streams.get(streamId);
+    if (stream === undefined) return;
+    this.#streams.delete(streamId);
+    stream.outbox.close();
+    const orphans = [...stream.outstanding];
+    for (const item of orphans) {
+      if (item.token !== undefined) this.#byToken.delete(item.token);
+      item.token = undefined;
+      item.streamId = undefined;
+    }
+    // Orphans were dispatched before anything still waiting: they go first.
+    this.#waiting = [...orphans, ...this.#waiting];
+    this.#logger.info({ streamId, redispatched: orphans.length }, `work item stream ${why}`);
+    this.#pump();
+  }
+
+  /** Finds the outstanding item a completion or abandon refers to, or the error to answer. */
+  #match(
+    kind: ItemKind,
+    token: string,
+    instanceId: string,
+    taskId: number | undefined,
+  ): PendingItem | DurableTaskError {
+    const label = kind === 'orchestrator' ? 'orchestrator' : 'activity';
+    if (token !== '') {
+      const item = this.#byToken.get(token);
+      if (item === undefined) {
+        return new UnknownWorkItemError(
+          `No ${label} work item is outstanding with completion token '${token}' ` +
+            '(it was already completed, abandoned, cancelled or re-dispatched).',
+        );
+      }
+      if (item.kind !== kind) {
+        return new UnknownWorkItemError(
+          `Completion token '${token}' belongs to an ${item.kind} work item, not an ${label} one.`,
+        );
+      }
+      const mismatch =
+        (instanceId !== '' && instanceId !== item.instanceId) ||
+        (taskId !== undefined && item.kind === 'activity' && taskId !== item.taskId);
+      if (mismatch) {
+        return new UnknownWorkItemError(
+          `Completion token '${token}' belongs to ${item.description}, not to this completion.`,
+        );
+      }
+      return item;
+    }
+    const key = kind === 'orchestrator' ? orchestratorKey(instanceId) : activityKey(instanceId, taskId ?? 0);
+    const item = this.#byKey.get(key);
+    if (item === undefined) {
+      const what =
+        kind === 'orchestrator'
+          ? `instance '${instanceId}'`
+          : `task ${taskId ?? 0} of instance '${instanceId}'`;
+      return new UnknownWorkItemError(`No ${label} work item is outstanding for ${what}.`);
+    }
+    return item;
+  }
+
+  /** Removes an item from every index and frees its stream's capacity. */
+  #finish(item: PendingItem): void {
+    this.#byId.delete(item.itemId);
+    this.#byKey.delete(item.key);
+    if (item.token !== undefined) this.#byToken.delete(item.token);
+    const stream = item.streamId === undefined ? undefined : this.#streams.get(item.streamId);
+    if (stream?.outstanding.delete(item)) stream.counts[item.kind]--;
+    if (item.streamId === undefined) this.#waiting = this.#waiting.filter((w) => w !== item);
+    this.#pump();
+  }
+
+  /** Routes waiting items, oldest first, to streams that accept them and have room. */
+  #pump(): void {
+    if (this.#waiting.length === 0 || this.#streams.size === 0) return;
+    const stillWaiting: PendingItem[] = [];
+    for (const item of this.#waiting) {
+      const stream = this.#pickStream(item);
+      if (stream) this.#dispatch(item, stream);
+      else stillWaiting.push(item);
+    }
+    this.#waiting = stillWaiting;
+  }
+
+  /** The least loaded stream whose filters accept the item and which has room for its kind. */
+  #pickStream(item: PendingItem): ConnectedStream | undefined {
+    let best: ConnectedStream | undefined;
+    for (const stream of this.#streams.values()) {
+      if (!accepts(stream.options, item.target)) continue;
+      const limit =
+        item.kind === 'orchestrator' ? stream.options.maxOrchestrations : stream.options.maxActivities;
+      if (limit > 0 && stream.counts[item.kind] >= limit) continue;
+      if (best === undefined || stream.outstanding.size < best.outstanding.size) best = stream;
+    }
+    return best;
+  }
+
+  #dispatch(item: PendingItem, stream: ConnectedStream): void {
+    const token = this.#newToken();
+    item.token = token;
+    item.streamId = stream.id; // stamped at routing time: a dying stream gives it back
+    this.#byToken.set(token, item);
+    stream.outstanding.add(item);
+    stream.counts[item.kind]++;
+    stream.outbox.send(toWorkItem(item, token));
+  }
+}
+
+function toWorkItem(item: PendingItem, completionToken: string): WorkItem {
+  return item.kind === 'orchestrator'
+    ? create(WorkItemSchema, {
+        request: { case: 'orchestratorRequest', value: item.request },
+        completionToken,
+      })
+    : create(WorkItemSchema, { request: { case: 'activityRequest', value: item.request }, completionToken });
+}
+
+function cancellationError(description: string, reason: unknown): Error {
+  if (reason instanceof DurableTaskError) return reason;
+  const why = reason instanceof Error ? `: ${reason.message}` : '';
+  return new TaskCancelledError(`Waiting for ${description} was cancelled${why}.`);
+}

@@ -1,0 +1,7 @@
+export { RemoteExecutor, type RemoteExecutorOptions, type StreamConnection } from './remote-executor.js';
+export type { ExecutorStats } from './handler.js';
+export { DuplicateWorkItemError, UnknownWorkItemError, WorkItemAbandonedError } from './errors.js';
+export { ACCEPT_EVERYTHING, streamOptionsFromRequest, type StreamOptions } from './routing.js';
+export type { StreamOutbox, WorkItemSink } from './work-item-sink.js';
+export { systemClock, systemTimers, type Clock, type TimerHandle, type Timers } from './timers.js';
+export { silentLogger, type RemoteLogger } from './logger.js';

@@ -1,0 +1,183 @@
+import { randomUUID } from 'node:crypto';
+import { ShutdownError } from '../../api/errors.js';
+import { createReply, Loop } from '../../loop/index.js';
+import type {
+  ActivityRequest,
+  ActivityResponse,
+  OrchestratorRequest,
+  OrchestratorResponse,
+} from '../../proto/orchestrator_service_pb.js';
+import type { Executor } from '../executor.js';
+import type { ExecutorEvent } from './events.js';
+import { ExecutorHandler, type ExecutorStats } from './handler.js';
+import type { RemoteLogger } from './logger.js';
+import type { StreamOptions } from './routing.js';
+import { StreamWriter } from './stream-writer/stream-writer.js';
+import { systemClock, systemTimers, type Clock, type Timers } from './timers.js';
+import type { WorkItemSink } from './work-item-sink.js';
+
+export interface RemoteExecutorOptions {
+  /**
+   * Idle time after which a stream gets a HealthPing work item. Default 30 s: under the
+   * common 60 s idle cut-off of proxies and load balancers. 0 disables pings.
+   */
+  readonly pingIntervalMs?: number;
+  readonly clock?: Clock;
+  readonly timers?: Timers;
+  /** Completion token generator. Default: a random UUID per dispatch. */
+  readonly newToken?: () => string;
+  readonly logger?: RemoteLogger;
+}
+
+const DEFAULT_PING_INTERVAL_MS = 30_000;
+
+/** The executor's side of one connected GetWorkItems stream, handed to the transport. */
+export interface StreamConnection {
+  readonly streamId: string;
+  /** The transport's write buffer emptied ('drain'). */
+  drained(): void;
+  /** The stream ended (client cancel, error, server stop). Idempotent. */
+  disconnect(): void;
+}
+
+/**
+ * An Executor that runs work on SDK workers connected over GetWorkItems streams. Transport-
+ * agnostic: the gRPC binding (sidecar/) turns calls and streams into the methods below.
+ *
+ * `start()` runs the loop (call it once before use; it settles when stopped). Work asked for
+ * while no worker is connected waits until one connects, the caller's signal aborts, or `stop()`
+ * rejects it with ShutdownError.
+ */
+export class RemoteExecutor implements Executor {
+  readonly #handler: ExecutorHandler;
+  readonly #loop: Loop<ExecutorEvent>;
+  readonly #clock: Clock;
+  readonly #timers: Timers;
+  readonly #pingIntervalMs: number;
+  readonly #writers = new Set<StreamWriter>();
+  #nextItemId = 1;
+  #running: Promise<void> | undefined;
+
+  constructor(options: RemoteExecutorOptions = {}) {
+    this.#clock = options.clock ?? systemClock;
+    this.#timers = options.timers ?? systemTimers;
+    this.#pingIntervalMs = options.pingIntervalMs ?? DEFAULT_PING_INTERVAL_MS;
+    this.#handler = new ExecutorHandler({
+      newToken: options.newToken ?? randomUUID,
+      ...(options.logger && { logger: options.logger }),
+    });
+    this.#loop = new Loop<ExecutorEvent>(this.#handler, { name: 'remote executor' });
+  }
+
+  /** Runs the loop; idempotent. Settles once stopped (by `stop()` or by `signal`). */
+  start(signal?: AbortSignal): Promise<void> {
+    if (this.#running === undefined) {
+      this.#running = this.#loop.run().finally(() => {
+        // Also after an abnormal end: every item still held is answered.
+        this.#handler.shutdown(new ShutdownError('The remote executor'));
+      });
+    }
+    if (signal) {
+      if (signal.aborted) void this.stop();
+      else signal.addEventListener('abort', () => void this.stop(), { once: true });
+    }
+    return this.#running;
+  }
+
+  /** Rejects all outstanding and waiting work with ShutdownError and closes every stream. */
+  async stop(): Promise<void> {
+    const running = this.start();
+    await this.#loop.close({ kind: 'Shutdown' });
+    await running.catch(() => undefined); // start()'s caller owns a loop failure
+    await Promise.all([...this.#writers].map((writer) => writer.finished));
+  }
+
+  stats(): ExecutorStats {
+    return this.#handler.stats();
+  }
+
+  executeOrchestrator(request: OrchestratorRequest, signal?: AbortSignal): Promise<OrchestratorResponse> {
+    const itemId = this.#nextItemId++;
+    const { reply, promise } = createReply<OrchestratorResponse>();
+    if (!this.#loop.enqueue({ kind: 'ExecuteOrchestrator', itemId, request, reply })) {
+      reply.reject(new ShutdownError('The remote executor'));
+    }
+    this.#watch(itemId, promise, signal);
+    return promise;
+  }
+
+  executeActivity(request: ActivityRequest, signal?: AbortSignal): Promise<ActivityResponse> {
+    const itemId = this.#nextItemId++;
+    const { reply, promise } = createReply<ActivityResponse>();
+    if (!this.#loop.enqueue({ kind: 'ExecuteActivity', itemId, request, reply })) {
+      reply.reject(new ShutdownError('The remote executor'));
+    }
+    this.#watch(itemId, promise, signal);
+    return promise;
+  }
+
+  /** A worker opened a stream: work matching `options` is routed to `sink` from now on. */
+  connectStream(sink: WorkItemSink, options: StreamOptions): StreamConnection {
+    const streamId = sink.id;
+    const writer = new StreamWriter({
+      sink,
+      clock: this.#clock,
+      timers: this.#timers,
+      pingIntervalMs: this.#pingIntervalMs,
+      onFailed: (error) => {
+        this.#loop.enqueue({ kind: 'SendFailed', streamId, error });
+      },
+    });
+    this.#writers.add(writer);
+    void writer.finished.then(() => this.#writers.delete(writer));
+    if (!this.#loop.enqueue({ kind: 'ConnectStream', streamId, options, outbox: writer })) writer.close();
+    return {
+      streamId,
+      drained: () => writer.drained(),
+      disconnect: () => {
+        writer.close();
+        this.#loop.enqueue({ kind: 'DisconnectStream', streamId });
+      },
+    };
+  }
+
+  /** Hands a worker's orchestrator response to the waiting caller; rejects if it matches nothing. */
+  completeOrchestrator(response: OrchestratorResponse): Promise<void> {
+    const { reply, promise } = createReply<void>();
+    if (!this.#loop.enqueue({ kind: 'CompleteOrchestrator', response, reply })) {
+      reply.reject(new ShutdownError('The remote executor'));
+    }
+    return promise;
+  }
+
+  completeActivity(response: ActivityResponse): Promise<void> {
+    const { reply, promise } = createReply<void>();
+    if (!this.#loop.enqueue({ kind: 'CompleteActivity', response, reply })) {
+      reply.reject(new ShutdownError('The remote executor'));
+    }
+    return promise;
+  }
+
+  /** The worker gave the item up: its execute promise rejects with WorkItemAbandonedError. */
+  abandon(itemKind: 'orchestrator' | 'activity', completionToken: string): Promise<void> {
+    const { reply, promise } = createReply<void>();
+    if (!this.#loop.enqueue({ kind: 'Abandon', itemKind, completionToken, reply })) {
+      reply.reject(new ShutdownError('The remote executor'));
+    }
+    return promise;
+  }
+
+  #watch(itemId: number, settled: Promise<unknown>, signal: AbortSignal | undefined): void {
+    if (signal === undefined) return;
+    const onAbort = (): void => {
+      this.#loop.enqueue({ kind: 'Cancel', itemId, reason: signal.reason });
+    };
+    if (signal.aborted) {
+      onAbort();
+      return;
+    }
+    signal.addEventListener('abort', onAbort, { once: true });
+    const detach = (): void => signal.removeEventListener('abort', onAbort);
+    void settled.then(detach, detach);
+  }
+}

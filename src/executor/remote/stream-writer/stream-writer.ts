@@ -1,0 +1,46 @@
+import { Loop } from '../../../loop/index.js';
+import type { WorkItem } from '../../../proto/orchestrator_service_pb.js';
+import type { Clock, Timers } from '../timers.js';
+import type { StreamOutbox, WorkItemSink } from '../work-item-sink.js';
+import type { WriterEvent } from './events.js';
+import { WriterHandler } from './handler.js';
+
+export interface StreamWriterOptions {
+  readonly sink: WorkItemSink;
+  readonly clock: Clock;
+  readonly timers: Timers;
+  readonly pingIntervalMs: number;
+  readonly onFailed: (error: Error) => void;
+}
+
+/** One GetWorkItems stream's outgoing queue, run as its own loop (see handler.ts). */
+export class StreamWriter implements StreamOutbox {
+  readonly #loop: Loop<WriterEvent>;
+  /** Settles when the writer has stopped (after close). */
+  readonly finished: Promise<void>;
+
+  constructor(options: StreamWriterOptions) {
+    const handler: WriterHandler = new WriterHandler({
+      ...options,
+      enqueue: (event) => this.#loop.enqueue(event),
+    });
+    this.#loop = new Loop<WriterEvent>(handler, { name: `stream writer ${options.sink.id}` });
+    // The handler catches sink errors itself; a throw here is a bug, surfaced as a failed stream.
+    this.finished = this.#loop.run().catch((err: unknown) => {
+      options.onFailed(err instanceof Error ? err : new Error(String(err)));
+    });
+  }
+
+  send(item: WorkItem): void {
+    this.#loop.enqueue({ kind: 'Send', item });
+  }
+
+  /** The transport's buffer emptied ('drain'). */
+  drained(): void {
+    this.#loop.enqueue({ kind: 'Drained' });
+  }
+
+  close(): void {
+    void this.#loop.close({ kind: 'Close' });
+  }
+}
