@@ -1,6 +1,12 @@
 import { create, type MessageInitShape } from '@bufbuild/protobuf';
 import { timestampFromMs, timestampMs } from '@bufbuild/protobuf/wkt';
-import { HistoryEventSchema, type HistoryEvent } from '../proto/orchestrator_service_pb.js';
+import {
+  HistoryEventSchema,
+  type HistoryEvent,
+  type OrchestrationStatus,
+  type TaskFailureDetails,
+  type TraceContext,
+} from '../proto/orchestrator_service_pb.js';
 
 /**
  * Builders for history events, so no caller spells out protobuf oneofs by hand.
@@ -133,4 +139,146 @@ export function taskCompletedEvent(
 
 export function timerFiredEvent(timerId: number, fireAt: number, at: number): HistoryEvent {
   return historyEvent({ case: 'timerFired', value: { timerId, fireAt: timestampFromMs(fireAt) } }, at);
+}
+
+export interface TaskScheduledInit {
+  readonly name: string;
+  readonly version?: string;
+  readonly input?: string;
+  readonly tags?: Readonly<Record<string, string>>;
+  readonly parentTraceContext?: TraceContext;
+}
+
+/** An activity scheduled by an orchestration; `taskId` becomes the event id. */
+export function taskScheduledEvent(taskId: number, init: TaskScheduledInit, at: number): HistoryEvent {
+  return historyEvent(
+    {
+      case: 'taskScheduled',
+      value: {
+        name: init.name,
+        ...(init.version !== undefined && { version: init.version }),
+        ...(init.input !== undefined && { input: init.input }),
+        tags: { ...init.tags },
+        ...(init.parentTraceContext && { parentTraceContext: init.parentTraceContext }),
+      },
+    },
+    at,
+    taskId,
+  );
+}
+
+export function taskFailedEvent(
+  taskScheduledId: number,
+  failureDetails: TaskFailureDetails | undefined,
+  at: number,
+): HistoryEvent {
+  return historyEvent(
+    { case: 'taskFailed', value: { taskScheduledId, ...(failureDetails && { failureDetails }) } },
+    at,
+  );
+}
+
+/** A durable timer created by an orchestration; `timerId` becomes the event id. */
+export function timerCreatedEvent(timerId: number, fireAt: number, at: number): HistoryEvent {
+  return historyEvent({ case: 'timerCreated', value: { fireAt: timestampFromMs(fireAt) } }, at, timerId);
+}
+
+export interface SubOrchestrationCreatedInit {
+  readonly instanceId: string;
+  readonly name: string;
+  readonly version?: string;
+  readonly input?: string;
+  readonly tags?: Readonly<Record<string, string>>;
+  readonly parentTraceContext?: TraceContext;
+}
+
+/** A sub-orchestration started by an orchestration; `taskId` becomes the event id. */
+export function subOrchestrationInstanceCreatedEvent(
+  taskId: number,
+  init: SubOrchestrationCreatedInit,
+  at: number,
+): HistoryEvent {
+  return historyEvent(
+    {
+      case: 'subOrchestrationInstanceCreated',
+      value: {
+        instanceId: init.instanceId,
+        name: init.name,
+        ...(init.version !== undefined && { version: init.version }),
+        ...(init.input !== undefined && { input: init.input }),
+        tags: { ...init.tags },
+        ...(init.parentTraceContext && { parentTraceContext: init.parentTraceContext }),
+      },
+    },
+    at,
+    taskId,
+  );
+}
+
+export function subOrchestrationInstanceCompletedEvent(
+  taskScheduledId: number,
+  result: string | undefined,
+  at: number,
+): HistoryEvent {
+  return historyEvent(
+    {
+      case: 'subOrchestrationInstanceCompleted',
+      value: { taskScheduledId, ...(result !== undefined && { result }) },
+    },
+    at,
+  );
+}
+
+export function subOrchestrationInstanceFailedEvent(
+  taskScheduledId: number,
+  failureDetails: TaskFailureDetails | undefined,
+  at: number,
+): HistoryEvent {
+  return historyEvent(
+    {
+      case: 'subOrchestrationInstanceFailed',
+      value: { taskScheduledId, ...(failureDetails && { failureDetails }) },
+    },
+    at,
+  );
+}
+
+/** The record of an event sent to another instance; `eventId` is the action id. */
+export function eventSentEvent(
+  eventId: number,
+  targetInstanceId: string,
+  name: string,
+  input: string | undefined,
+  at: number,
+): HistoryEvent {
+  return historyEvent(
+    {
+      case: 'eventSent',
+      value: { instanceId: targetInstanceId, name, ...(input !== undefined && { input }) },
+    },
+    at,
+    eventId,
+  );
+}
+
+/** The end of an execution; `eventId` is the completing action's id (-1 when the engine completes it). */
+export function executionCompletedEvent(
+  eventId: number,
+  status: OrchestrationStatus,
+  result: string | undefined,
+  failureDetails: TaskFailureDetails | undefined,
+  at: number,
+): HistoryEvent {
+  return historyEvent(
+    {
+      case: 'executionCompleted',
+      value: {
+        orchestrationStatus: status,
+        ...(result !== undefined && { result }),
+        ...(failureDetails && { failureDetails }),
+      },
+    },
+    at,
+    eventId,
+  );
 }

@@ -1,0 +1,168 @@
+import { timestampMs } from '@bufbuild/protobuf/wkt';
+import type {
+  CreateSubOrchestrationAction,
+  HistoryEvent,
+  OrchestratorAction,
+} from '../proto/orchestrator_service_pb.js';
+import {
+  eventRaisedEvent,
+  eventSentEvent,
+  executionStartedEvent,
+  executionTerminatedEvent,
+  subOrchestrationInstanceCreatedEvent,
+  taskScheduledEvent,
+  timerCreatedEvent,
+  timerFiredEvent,
+} from './history-events.js';
+import type { OrchestrationRuntimeState } from './runtime-state.js';
+import type { ActivityTask, InstanceMessage, TimerTask } from './turn.js';
+
+/**
+ * Applies the non-completing actions of one orchestrator response to the state of the turn,
+ * with the Go engine's event shapes: the scheduling event takes the action id as its event id.
+ * A scheduling action that reuses a task id already in the history is ignored (it was applied
+ * by an earlier turn), as the Go engine does.
+ */
+
+/** What the actions of one turn produce besides history events. */
+export interface TurnOutbox {
+  readonly historyEvents: HistoryEvent[];
+  readonly activities: ActivityTask[];
+  readonly timers: TimerTask[];
+  readonly messages: InstanceMessage[];
+}
+
+export interface ActionContext {
+  readonly instanceId: string;
+  readonly state: OrchestrationRuntimeState;
+  readonly now: number;
+  readonly newId: () => string;
+  readonly outbox: TurnOutbox;
+}
+
+export function emptyOutbox(): TurnOutbox {
+  return { historyEvents: [], activities: [], timers: [], messages: [] };
+}
+
+/**
+ * The instance id of a sub-orchestration started without one: deterministic, so a redone turn
+ * creates the same child (Go: `fmt.Sprintf("%s:%04x", instanceID, action.Id)`).
+ */
+export function defaultChildInstanceId(parentInstanceId: string, actionId: number): string {
+  return `${parentInstanceId}:${actionId.toString(16).padStart(4, '0')}`;
+}
+
+/** Applies one action other than completeOrchestration and rewindOrchestration. */
+export function applyAction(context: ActionContext, action: OrchestratorAction): void {
+  const { instanceId, state, now, outbox } = context;
+  const type = action.orchestratorActionType;
+  switch (type.case) {
+    case 'scheduleTask': {
+      if (state.scheduledTask(action.id)) return;
+      const event = taskScheduledEvent(
+        action.id,
+        {
+          name: type.value.name,
+          ...(type.value.version !== undefined && { version: type.value.version }),
+          ...(type.value.input !== undefined && { input: type.value.input }),
+          tags: type.value.tags,
+          ...(type.value.parentTraceContext && { parentTraceContext: type.value.parentTraceContext }),
+        },
+        now,
+      );
+      record(context, event);
+      outbox.activities.push({ instanceId, executionId: state.executionId, taskId: action.id, event });
+      return;
+    }
+    case 'createTimer': {
+      if (state.scheduledTask(action.id)) return;
+      const fireAt = type.value.fireAt ? timestampMs(type.value.fireAt) : now;
+      record(context, timerCreatedEvent(action.id, fireAt, now));
+      outbox.timers.push({ instanceId, fireAt, event: timerFiredEvent(action.id, fireAt, fireAt) });
+      return;
+    }
+    case 'createSubOrchestration':
+      applyCreateSubOrchestration(context, action.id, type.value);
+      return;
+    case 'sendEvent': {
+      const target = type.value.instance?.instanceId ?? '';
+      record(context, eventSentEvent(action.id, target, type.value.name, type.value.data, now));
+      if (target) {
+        outbox.messages.push({
+          targetInstanceId: target,
+          event: eventRaisedEvent(type.value.name, type.value.data, now),
+        });
+      }
+      return;
+    }
+    case 'terminateOrchestration':
+      // No history event: the Go engine records none for it either.
+      if (type.value.instanceId) {
+        outbox.messages.push({
+          targetInstanceId: type.value.instanceId,
+          event: executionTerminatedEvent(type.value.reason, type.value.recurse, now),
+        });
+      }
+      return;
+    case 'completeOrchestration':
+    case 'rewindOrchestration':
+      throw new Error(`applyAction does not apply ${type.case}; the turn applier handles it`);
+    case 'sendEntityMessage':
+    case undefined:
+      // Entities are not supported by this engine yet; an empty action carries nothing.
+      return;
+  }
+}
+
+function applyCreateSubOrchestration(
+  context: ActionContext,
+  actionId: number,
+  action: CreateSubOrchestrationAction,
+): void {
+  const { instanceId, state, now, outbox } = context;
+  if (state.scheduledTask(actionId)) return;
+  const childId = action.instanceId || defaultChildInstanceId(instanceId, actionId);
+  record(
+    context,
+    subOrchestrationInstanceCreatedEvent(
+      actionId,
+      {
+        instanceId: childId,
+        name: action.name,
+        ...(action.version !== undefined && { version: action.version }),
+        ...(action.input !== undefined && { input: action.input }),
+        tags: action.tags,
+        ...(action.parentTraceContext && { parentTraceContext: action.parentTraceContext }),
+      },
+      now,
+    ),
+  );
+  const start = executionStartedEvent(
+    {
+      instanceId: childId,
+      executionId: context.newId(),
+      name: action.name,
+      ...(action.version !== undefined && { version: action.version }),
+      ...(action.input !== undefined && { input: action.input }),
+      tags: action.tags,
+      parent: {
+        instanceId,
+        executionId: state.executionId,
+        name: state.name,
+        taskScheduledId: actionId,
+      },
+    },
+    now,
+  );
+  const started = start.eventType.case === 'executionStarted' ? start.eventType.value : undefined;
+  if (started) {
+    if (action.parentTraceContext) started.parentTraceContext = action.parentTraceContext;
+    if (started.parentInstance && state.version !== undefined) started.parentInstance.version = state.version;
+  }
+  outbox.messages.push({ targetInstanceId: childId, event: start });
+}
+
+function record(context: ActionContext, event: HistoryEvent): void {
+  context.state.append(event);
+  context.outbox.historyEvents.push(event);
+}
