@@ -1,21 +1,14 @@
 import { InvalidArgumentError } from '../api/errors.js';
 import type { OrchestrationStatus } from '../api/status.js';
 import type { Backend } from '../backend/backend.js';
+import { SILENT_LOGGER, type Logger } from '../logging/logger.js';
 import { DEFAULT_MAX_PAYLOAD_BYTES } from './payload.js';
 import { systemTimers, type ClientTimers } from './timers.js';
-
-/** A structured logger; pino fits. */
-export interface ClientLogger {
-  debug(obj: object, msg?: string): void;
-  info(obj: object, msg?: string): void;
-  warn(obj: object, msg?: string): void;
-  error(obj: object, msg?: string): void;
-}
 
 export interface TaskHubClientOptions {
   readonly backend: Backend;
   /** Default: no logging. */
-  readonly logger?: ClientLogger;
+  readonly logger?: Logger;
   /**
    * How often a wait re-reads the instance when no notification arrived (ms). Only a safety net
    * for a lost notification; notifications do the real waking. Default 5000.
@@ -77,17 +70,10 @@ export interface RestartOptions {
 
 const DEFAULT_POLL_INTERVAL_MS = 5_000;
 
-const silentLogger: ClientLogger = {
-  debug: () => undefined,
-  info: () => undefined,
-  warn: () => undefined,
-  error: () => undefined,
-};
-
 /** The options with defaults filled in and checked once. */
 export interface CompiledClientOptions {
   readonly backend: Backend;
-  readonly logger: ClientLogger;
+  readonly logger: Logger;
   readonly pollIntervalMs: number;
   readonly maxPayloadBytes: number;
   readonly timers: ClientTimers;
@@ -100,7 +86,7 @@ export function compileClientOptions(options: TaskHubClientOptions): CompiledCli
   assertPositive(maxPayloadBytes, 'maxPayloadBytes');
   return {
     backend: options.backend,
-    logger: options.logger ?? silentLogger,
+    logger: (options.logger ?? SILENT_LOGGER).child({ component: 'client' }),
     pollIntervalMs,
     maxPayloadBytes,
     timers: options.timers ?? systemTimers,

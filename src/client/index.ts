@@ -1,6 +1,5 @@
 export { TaskHubClient } from './task-hub-client.js';
 export type {
-  ClientLogger,
   GetStateOptions,
   OrchestrationIdReusePolicy,
   OrchestratorRef,
