@@ -104,3 +104,21 @@ export function assertTimeout(timeoutMs: number | undefined): void {
     throw new InvalidArgumentError(`timeoutMs must be a non-negative number; got ${timeoutMs}.`);
   }
 }
+
+/** Checks what the type system cannot promise to JavaScript callers: dates, versions and tags. */
+export function assertScheduleOptions(options: ScheduleOrchestrationOptions): void {
+  const { startAt, version, tags } = options;
+  if (startAt !== undefined && !(startAt instanceof Date && Number.isFinite(startAt.getTime()))) {
+    throw new InvalidArgumentError('startAt must be a valid Date.');
+  }
+  if (version !== undefined && typeof version !== 'string') {
+    throw new InvalidArgumentError('version must be a string.');
+  }
+  if (tags !== undefined) {
+    if (typeof tags !== 'object' || tags === null) throw new InvalidArgumentError('tags must be an object.');
+    for (const [key, value] of Object.entries(tags)) {
+      if (typeof value !== 'string')
+        throw new InvalidArgumentError(`The tag '${key}' must have a string value.`);
+    }
+  }
+}

@@ -94,6 +94,7 @@ describe('scheduleNewOrchestration and getOrchestrationState', () => {
       () => client.scheduleNewOrchestration(() => undefined), // an anonymous function has no name
       () => client.scheduleNewOrchestration('x', undefined, { startAt: new Date(Number.NaN) }),
       () => client.scheduleNewOrchestration('x', 10n),
+      () => client.scheduleNewOrchestration('x', undefined, { tags: { n: 1 as unknown as string } }),
     ];
     for (const attempt of attempts) await assert.rejects(attempt(), withCode('INVALID_ARGUMENT'));
     assert.equal((await client.listInstanceIds()).items.length, 0);

@@ -18,6 +18,7 @@ import {
 } from '../runtime/history-events.js';
 import {
   assertPositive,
+  assertScheduleOptions,
   assertTimeout,
   compileClientOptions,
   type CompiledClientOptions,
@@ -81,17 +82,14 @@ export class TaskHubClient {
     assertNonEmptyName(name, 'The orchestration name');
     const instanceId = options.instanceId ?? newInstanceId();
     assertValidInstanceId(instanceId);
-    const startAt = options.startAt;
-    if (startAt !== undefined && !(startAt instanceof Date && Number.isFinite(startAt.getTime()))) {
-      throw new InvalidArgumentError('startAt must be a valid Date.');
-    }
+    assertScheduleOptions(options);
     const serialized = serializePayload(input, 'The orchestration input', this.#options.maxPayloadBytes);
     await this.#createInstance({
       instanceId,
       name,
       version: options.version,
       input: serialized,
-      scheduledStartAt: startAt?.getTime(),
+      scheduledStartAt: options.startAt?.getTime(),
       tags: options.tags,
       replaceableStatuses: options.reusePolicy?.replaceableStatuses,
     });
