@@ -1,0 +1,13 @@
+export { SidecarServer, type ListenOptions, type SidecarServerOptions } from './sidecar-server.js';
+export {
+  sidecarServiceDefinition,
+  sidecarMethods,
+  type SidecarHandlers,
+  type SidecarMethodName,
+  type SidecarRequest,
+  type SidecarResponse,
+  type SidecarServiceDefinition,
+} from './service-definition.js';
+export { toGrpcStatus, toGrpcStreamError, type GrpcStatusError } from './status-codes.js';
+export { unaryHandler } from './unary.js';
+export { WorkItemsService, type WorkItemsServiceOptions } from './work-items-service.js';

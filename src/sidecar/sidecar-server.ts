@@ -1,0 +1,107 @@
+import * as grpc from '@grpc/grpc-js';
+import { silentLogger, type RemoteExecutor, type RemoteLogger } from '../executor/remote/index.js';
+import { sidecarMethods, sidecarServiceDefinition, type SidecarHandlers } from './service-definition.js';
+import { unimplementedHandler } from './unimplemented.js';
+import { WorkItemsService } from './work-items-service.js';
+
+export interface SidecarServerOptions {
+  /** Runs work on the SDK workers connected over GetWorkItems. Started and stopped by its owner. */
+  readonly executor: RemoteExecutor;
+  /** Handlers of the client rpcs (StartInstance, GetInstance, …); the rest answer UNIMPLEMENTED. */
+  readonly clientHandlers?: SidecarHandlers;
+  /** How long `stop()` lets in-flight calls finish before cancelling them. Default 5 s. */
+  readonly shutdownGraceMs?: number;
+  /** Passed to the grpc-js server (message size limits, keepalive, …). */
+  readonly serverOptions?: grpc.ServerOptions;
+  readonly logger?: RemoteLogger;
+}
+
+export interface ListenOptions {
+  /** Default '127.0.0.1'. */
+  readonly host?: string;
+  /** 0 picks a free port. */
+  readonly port: number;
+}
+
+const DEFAULT_SHUTDOWN_GRACE_MS = 5_000;
+/** Histories travel inline in every OrchestratorRequest: allow far more than gRPC's 4 MiB default. */
+const DEFAULT_MAX_MESSAGE_BYTES = 64 * 1024 * 1024;
+
+/**
+ * The gRPC TaskHubSidecarService server. Worker-facing rpcs are bound to the RemoteExecutor;
+ * client rpcs come from `clientHandlers`; anything else answers UNIMPLEMENTED with the rpc named.
+ */
+export class SidecarServer {
+  readonly #options: SidecarServerOptions;
+  readonly #logger: RemoteLogger;
+  readonly #workItems: WorkItemsService;
+  #server: grpc.Server | undefined;
+  #stopping: Promise<void> | undefined;
+
+  constructor(options: SidecarServerOptions) {
+    this.#options = options;
+    this.#logger = options.logger ?? silentLogger;
+    this.#workItems = new WorkItemsService(options.executor, { logger: this.#logger });
+  }
+
+  /** Binds and serves; resolves with the bound port once listening. */
+  async start(listen: ListenOptions): Promise<number> {
+    if (this.#server) throw new Error('SidecarServer.start() was already called');
+    const server = new grpc.Server({
+      'grpc.max_receive_message_length': DEFAULT_MAX_MESSAGE_BYTES,
+      'grpc.max_send_message_length': DEFAULT_MAX_MESSAGE_BYTES,
+      ...this.#options.serverOptions,
+    });
+    this.#server = server;
+    server.addService(sidecarServiceDefinition, this.#implementation());
+    const host = listen.host ?? '127.0.0.1';
+    const address = `${host.includes(':') && !host.startsWith('[') ? `[${host}]` : host}:${listen.port}`;
+    const port = await new Promise<number>((resolve, reject) => {
+      server.bindAsync(address, grpc.ServerCredentials.createInsecure(), (err, boundPort) => {
+        if (err) reject(err);
+        else resolve(boundPort);
+      });
+    });
+    this.#logger.info({ address, port }, 'sidecar listening');
+    return port;
+  }
+
+  /**
+   * Ends the work item streams (their items wait for the next worker), lets other calls finish
+   * for up to `shutdownGraceMs`, then cancels what is left. Idempotent.
+   */
+  stop(): Promise<void> {
+    this.#stopping ??= this.#stop();
+    return this.#stopping;
+  }
+
+  async #stop(): Promise<void> {
+    const server = this.#server;
+    if (!server) return;
+    this.#workItems.closeAllStreams();
+    const graceMs = this.#options.shutdownGraceMs ?? DEFAULT_SHUTDOWN_GRACE_MS;
+    let timer: NodeJS.Timeout | undefined;
+    const graceful = await Promise.race([
+      new Promise<boolean>((resolve) => server.tryShutdown(() => resolve(true))),
+      new Promise<boolean>((resolve) => {
+        timer = setTimeout(() => resolve(false), graceMs);
+      }),
+    ]);
+    clearTimeout(timer);
+    if (!graceful) {
+      this.#logger.warn({ graceMs }, 'sidecar calls still open after the grace period; cancelling them');
+      server.forceShutdown();
+    }
+  }
+
+  #implementation(): grpc.UntypedServiceImplementation {
+    const bound: SidecarHandlers = { ...this.#options.clientHandlers, ...this.#workItems.handlers() };
+    const handlers = bound as Record<string, grpc.UntypedHandleCall | undefined>;
+    return Object.fromEntries(
+      sidecarMethods.map((method) => [
+        method.localName,
+        handlers[method.localName] ?? unimplementedHandler(method),
+      ]),
+    );
+  }
+}
