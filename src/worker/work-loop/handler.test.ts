@@ -5,7 +5,8 @@ import { createReply } from '../../loop/reply.js';
 import { NOOP_LOGGER } from '../logger.js';
 import { FakeClock } from '../testing/fake-clock.js';
 import type { WorkLoopEvent } from './events.js';
-import { retryDelayMs, WorkLoopHandler, type WorkLoopConfig } from './handler.js';
+import { retryDelayMs } from './delays.js';
+import { WorkLoopHandler, type WorkLoopConfig } from './handler.js';
 import type { WorkSource } from './work-source.js';
 
 interface Item {

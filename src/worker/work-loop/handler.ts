@@ -3,6 +3,7 @@ import { assertNever } from '../../loop/assert-never.js';
 import type { LoopHandler } from '../../loop/loop.js';
 import type { Clock, TimerHandle } from '../clock.js';
 import type { WorkerLogger } from '../logger.js';
+import { fetchRetryDelayMs, MIN_WAKE_DELAY_MS, retryDelayMs } from './delays.js';
 import type { WorkLoopEvent, WorkOutcome } from './events.js';
 import type { LeasedWorkItem, WorkSource } from './work-source.js';
 
@@ -49,23 +50,6 @@ export interface WorkLoopDeps<T extends LeasedWorkItem> {
   /** Delivers an event to this handler's loop; false once the loop is closed. */
   readonly post: (event: WorkLoopEvent<T>) => boolean;
   readonly logger: WorkerLogger;
-}
-
-/** First retry delay of a failed item; doubled per attempt. */
-const RETRY_BASE_DELAY_MS = 1_000;
-/** Cap on a failed item's retry delay: a poison item costs at most one try a minute. */
-const RETRY_MAX_DELAY_MS = 60_000;
-/** First delay before leasing again after the store failed; doubled per failure, capped by the poll interval. */
-const FETCH_RETRY_BASE_DELAY_MS = 100;
-/**
- * Shortest wake-up delay. A due time already past usually means the due item is leased by another
- * worker; sleeping this long keeps the loop from spinning on it.
- */
-const MIN_WAKE_DELAY_MS = 10;
-
-/** Delay before a failed item is retried: min(1 s × 2^attempt, 60 s). */
-export function retryDelayMs(attempt: number): number {
-  return Math.min(RETRY_BASE_DELAY_MS * 2 ** Math.max(attempt, 0), RETRY_MAX_DELAY_MS);
 }
 
 interface Slot<T> {
@@ -233,10 +217,7 @@ export class WorkLoopHandler<T extends LeasedWorkItem> implements LoopHandler<Wo
     this.#fetching = false;
     if (this.#phase !== 'running') return;
     this.#consecutiveFetchFailures++;
-    const delay = Math.min(
-      FETCH_RETRY_BASE_DELAY_MS * 2 ** (this.#consecutiveFetchFailures - 1),
-      this.#config.pollIntervalMs,
-    );
+    const delay = fetchRetryDelayMs(this.#consecutiveFetchFailures, this.#config.pollIntervalMs);
     this.#deps.logger.warn(
       { err: error, retryInMs: delay, failures: this.#consecutiveFetchFailures },
       `${this.#config.name}: leasing work failed`,

@@ -1,0 +1,64 @@
+import type { Backend, OrchestrationWorkItem } from '../backend/backend.js';
+import type { Executor } from '../executor/executor.js';
+import { applyResponse, planTurn, type TurnInput, type TurnPlan } from '../runtime/index.js';
+import type { Clock } from './clock.js';
+import { NOOP_LOGGER, type WorkerLogger } from './logger.js';
+
+/**
+ * One orchestration turn, from a leased work item to its commit:
+ * load the history → plan the turn → (run user code through the executor → apply its response)
+ * → commit in one transaction, checked against the lease token.
+ *
+ * The promise resolves once committed, rejects with LockLostError when the store refused the
+ * commit because the lease was lost, and with any other error when the turn failed (the worker
+ * then abandons the item and it is retried). `signal` aborts the wait for user code.
+ */
+
+export interface OrchestrationTurnDeps {
+  readonly backend: Backend;
+  readonly executor: Executor;
+  readonly clock: Clock;
+  readonly logger?: WorkerLogger;
+  /** New execution ids (sub-orchestrations, continue-as-new); default: the runtime's. */
+  readonly newId?: () => string;
+}
+
+export function createOrchestrationTurnRunner(
+  deps: OrchestrationTurnDeps,
+): (item: OrchestrationWorkItem, signal: AbortSignal) => Promise<void> {
+  const { backend, executor, clock } = deps;
+  const logger = deps.logger ?? NOOP_LOGGER;
+  const options = deps.newId ? { newId: deps.newId } : {};
+
+  return async (item, signal) => {
+    const history = await backend.getHistory(item.instanceId);
+    signal.throwIfAborted();
+    const input: TurnInput = {
+      instanceId: item.instanceId,
+      pastEvents: history,
+      newEvents: item.newEvents,
+      now: clock.now(),
+    };
+    let plan: TurnPlan = planTurn(input, options);
+    if (plan.kind === 'commit') {
+      // No user code runs, so nothing reports a custom status: keep the stored one. Only these
+      // (rare) turns pay for reading it.
+      const instance = await backend.getInstance(item.instanceId, true);
+      if (instance?.customStatus !== undefined) {
+        plan = planTurn({ ...input, customStatus: instance.customStatus }, options);
+      }
+    }
+    for (const { event, reason } of plan.dropped) {
+      logger.debug(
+        { instanceId: item.instanceId, eventType: event.eventType.case, reason },
+        'orchestration turn: inbox event not recorded',
+      );
+    }
+    if (plan.kind === 'commit') {
+      await backend.commitOrchestrationTurn(item, plan.result);
+      return;
+    }
+    const response = await executor.executeOrchestrator(plan.request, signal);
+    await backend.commitOrchestrationTurn(item, applyResponse(plan, response, clock.now()));
+  };
+}
