@@ -1,0 +1,1 @@
+export { SqliteBackend, type SqliteBackendLogger, type SqliteBackendOptions } from './sqlite-backend.js';

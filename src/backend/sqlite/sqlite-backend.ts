@@ -1,0 +1,311 @@
+import { randomUUID } from 'node:crypto';
+import Database from 'better-sqlite3';
+import { InstanceNotFoundError, LockLostError, NotCompletedError } from '../../api/errors.js';
+import type { InstancePage, InstanceQuery, InstanceState, PurgeFilter } from '../../api/instance.js';
+import { isTerminalStatus } from '../../api/status.js';
+import type { HistoryEvent } from '../../proto/orchestrator_service_pb.js';
+import type { TurnResult } from '../../runtime/turn.js';
+import type {
+  ActivityWorkItem,
+  Backend,
+  BackendNotification,
+  CreateInstanceOptions,
+  LeaseOptions,
+  OrchestrationWorkItem,
+} from '../backend.js';
+import { InstanceQueries } from './instance-queries.js';
+import { ChangeSet, Notifier } from './notifier.js';
+import { decodeEvent, encodeEvent, instanceStateFromRow } from './rows.js';
+import { migrate } from './schema.js';
+import { prepareStatements, type Statements } from './statements.js';
+import { commitTurn, createInstanceRows, deleteInstanceRows, inboxIdsJson } from './writes.js';
+
+export interface SqliteBackendLogger {
+  debug(obj: object, msg: string): void;
+  info(obj: object, msg: string): void;
+  warn(obj: object, msg: string): void;
+  error(obj: object, msg: string): void;
+}
+
+export interface SqliteBackendOptions {
+  /** Database file, or ':memory:' for a private in-memory database. Default 'durabletask.db'. */
+  readonly path?: string;
+  /** Epoch-ms clock for every stored time and lease; default Date.now. Tests inject a fake one. */
+  readonly clock?: () => number;
+  /** FULL survives power loss; NORMAL (in WAL mode) may lose the last commits on power loss. Default FULL. */
+  readonly synchronous?: 'FULL' | 'NORMAL';
+  /** How long a write waits for another connection's lock before failing. Default 5000 ms. */
+  readonly busyTimeoutMs?: number;
+  readonly logger?: SqliteBackendLogger;
+}
+
+const NO_OP_LOGGER: SqliteBackendLogger = { debug() {}, info() {}, warn() {}, error() {} };
+
+/** SQLite's LIMIT -1 means "no limit": used when a lease sets no maxEvents. */
+const NO_LIMIT = -1;
+
+interface Open {
+  readonly db: Database.Database;
+  readonly s: Statements;
+  readonly queries: InstanceQueries;
+  /** One transaction wrapper, created once: runs its argument inside BEGIN IMMEDIATE … COMMIT. */
+  readonly inTransaction: Database.Transaction<<T>(work: () => T) => T>;
+}
+
+/**
+ * The embedded backend: one SQLite database (WAL mode), every operation one transaction over
+ * statements prepared at start. Writes take the write lock up front (`BEGIN IMMEDIATE`) so two
+ * processes sharing the file never deadlock upgrading a read lock.
+ */
+export class SqliteBackend implements Backend {
+  readonly #path: string;
+  readonly #clock: () => number;
+  readonly #synchronous: 'FULL' | 'NORMAL';
+  readonly #busyTimeoutMs: number;
+  readonly #logger: SqliteBackendLogger;
+  readonly #notifier: Notifier;
+  #open: Open | undefined;
+
+  constructor(options: SqliteBackendOptions = {}) {
+    this.#path = options.path ?? 'durabletask.db';
+    this.#clock = options.clock ?? Date.now;
+    this.#synchronous = options.synchronous ?? 'FULL';
+    this.#busyTimeoutMs = options.busyTimeoutMs ?? 5000;
+    this.#logger = options.logger ?? NO_OP_LOGGER;
+    this.#notifier = new Notifier((err) => this.#logger.error({ err }, 'A backend listener threw.'));
+  }
+
+  async start(): Promise<void> {
+    if (this.#open) return;
+    const db = new Database(this.#path, { timeout: this.#busyTimeoutMs });
+    try {
+      db.pragma('journal_mode = WAL');
+      db.pragma(`synchronous = ${this.#synchronous}`);
+      migrate(db);
+      this.#open = {
+        db,
+        s: prepareStatements(db),
+        queries: new InstanceQueries(db),
+        inTransaction: db.transaction(<T>(work: () => T): T => work()),
+      };
+    } catch (err) {
+      db.close();
+      throw err;
+    }
+  }
+
+  async stop(): Promise<void> {
+    const open = this.#open;
+    this.#open = undefined;
+    open?.db.close();
+  }
+
+  async now(): Promise<number> {
+    return this.#clock();
+  }
+
+  subscribe(listener: (notification: BackendNotification) => void): () => void {
+    return this.#notifier.subscribe(listener);
+  }
+
+  /** Runs `work` in one write transaction and announces its changes once it has committed. */
+  #write<T>(work: (s: Statements, now: number, changes: ChangeSet) => T): T {
+    const { s, inTransaction } = this.#opened();
+    const changes = new ChangeSet();
+    const now = this.#clock();
+    const result = inTransaction.immediate(() => work(s, now, changes)) as T;
+    this.#notifier.emitAll(changes);
+    return result;
+  }
+
+  #opened(): Open {
+    if (!this.#open) throw new Error('The SQLite backend is not started.');
+    return this.#open;
+  }
+
+  async createInstance(startEvent: HistoryEvent, options?: CreateInstanceOptions): Promise<void> {
+    this.#write((s, now, changes) => createInstanceRows(s, startEvent, now, options, changes));
+  }
+
+  async addEvent(instanceId: string, event: HistoryEvent, visibleAt?: number): Promise<void> {
+    this.#write((s, now, changes) => {
+      if (!s.selectInstanceHead.get(instanceId)) throw new InstanceNotFoundError(instanceId);
+      s.insertInbox.run(instanceId, encodeEvent(event), visibleAt ?? now);
+      changes.orchestrationWork = true;
+    });
+  }
+
+  async leaseOrchestrationWorkItem(options: LeaseOptions): Promise<OrchestrationWorkItem | undefined> {
+    return this.#write((s, now) => {
+      const candidate = s.findLeasableInstance.get({ now });
+      if (!candidate) return undefined;
+      const lockToken = randomUUID();
+      const lockedUntil = now + options.lockDurationMs;
+      s.lockInstance.run(lockToken, lockedUntil, candidate.id);
+      // Leased rows become invisible until the lease expires (see schema.ts).
+      const rows = s.leaseInboxRows
+        .all({ lockedUntil, instanceId: candidate.id, now, limit: options.maxEvents ?? NO_LIMIT })
+        .sort((a, b) => a.id - b.id);
+      return {
+        instanceId: candidate.id,
+        newEvents: rows.map((row) => decodeEvent(row.event)),
+        inboxIds: rows.map((row) => String(row.id)),
+        lockToken,
+        lockedUntil,
+        // lease_count already counts this lease.
+        attempt: Math.max(0, ...rows.map((row) => row.lease_count - 1)),
+      };
+    });
+  }
+
+  async getHistory(instanceId: string): Promise<HistoryEvent[]> {
+    return this.#opened()
+      .s.selectHistory.all(instanceId)
+      .map((row) => decodeEvent(row.event));
+  }
+
+  async renewOrchestrationLease(item: OrchestrationWorkItem, lockDurationMs: number): Promise<number> {
+    return this.#write((s, now) => {
+      const lockedUntil = now + lockDurationMs;
+      const renewed = s.renewInstanceLock.run(lockedUntil, item.instanceId, item.lockToken, now);
+      if (renewed.changes === 0) throw new LockLostError(`orchestration '${item.instanceId}'`);
+      s.setInboxVisibleByIds.run(lockedUntil, item.instanceId, inboxIdsJson(item));
+      return lockedUntil;
+    });
+  }
+
+  async commitOrchestrationTurn(item: OrchestrationWorkItem, result: TurnResult): Promise<void> {
+    this.#write((s, now, changes) => commitTurn(s, item, result, now, changes));
+  }
+
+  async abandonOrchestrationWorkItem(item: OrchestrationWorkItem, delayMs: number): Promise<void> {
+    this.#write((s, now, changes) => {
+      const visibleAt = now + Math.max(0, delayMs);
+      // With a delay the instance stays closed to leases until then, so no later event of it is
+      // handled before the delayed ones (turn order is arrival order).
+      const released = s.releaseInstanceLock.run(
+        visibleAt > now ? visibleAt : null,
+        item.instanceId,
+        item.lockToken,
+      );
+      if (released.changes === 0) throw new LockLostError(`orchestration '${item.instanceId}'`);
+      s.setInboxVisibleByIds.run(visibleAt, item.instanceId, inboxIdsJson(item));
+      changes.orchestrationWork = true;
+    });
+  }
+
+  async leaseActivityWorkItem(options: LeaseOptions): Promise<ActivityWorkItem | undefined> {
+    return this.#write((s, now) => {
+      const lockToken = randomUUID();
+      const lockedUntil = now + options.lockDurationMs;
+      const row = s.leaseTask.get({ lockToken, lockedUntil, now });
+      if (!row) return undefined;
+      return {
+        id: String(row.id),
+        instanceId: row.instance_id,
+        executionId: row.execution_id,
+        taskId: row.task_id,
+        event: decodeEvent(row.event),
+        lockToken,
+        lockedUntil,
+        attempt: row.lease_count - 1,
+      };
+    });
+  }
+
+  async renewActivityLease(item: ActivityWorkItem, lockDurationMs: number): Promise<number> {
+    return this.#write((s, now) => {
+      const lockedUntil = now + lockDurationMs;
+      const renewed = s.renewTaskLock.run({
+        lockedUntil,
+        id: Number(item.id),
+        lockToken: item.lockToken,
+        now,
+      });
+      if (renewed.changes === 0)
+        throw new LockLostError(`activity task ${item.taskId} of '${item.instanceId}'`);
+      return lockedUntil;
+    });
+  }
+
+  async completeActivityWorkItem(item: ActivityWorkItem, result: HistoryEvent): Promise<void> {
+    this.#write((s, now, changes) => {
+      const deleted = s.deleteLockedTask.run(Number(item.id), item.lockToken, now);
+      if (deleted.changes === 0)
+        throw new LockLostError(`activity task ${item.taskId} of '${item.instanceId}'`);
+      // A result for a purged instance, or for an execution replaced since (restart,
+      // continue-as-new), would be misread by the current one: drop it.
+      const head = s.selectInstanceHead.get(item.instanceId);
+      if (!head || head.execution_id !== item.executionId) return;
+      s.insertInbox.run(item.instanceId, encodeEvent(result), now);
+      changes.orchestrationWork = true;
+    });
+  }
+
+  async abandonActivityWorkItem(item: ActivityWorkItem, delayMs: number): Promise<void> {
+    this.#write((s, now, changes) => {
+      const released = s.releaseTaskLock.run(now + Math.max(0, delayMs), Number(item.id), item.lockToken);
+      if (released.changes === 0)
+        throw new LockLostError(`activity task ${item.taskId} of '${item.instanceId}'`);
+      changes.activityWork = true;
+    });
+  }
+
+  async nextDueTime(): Promise<number | undefined> {
+    return this.#opened().s.nextDueTime.get({ now: this.#clock() })?.due ?? undefined;
+  }
+
+  async getInstance(instanceId: string, includePayloads: boolean): Promise<InstanceState | undefined> {
+    const row = this.#opened().s.selectInstance.get(instanceId);
+    return row ? instanceStateFromRow(row, includePayloads) : undefined;
+  }
+
+  async queryInstances(query: InstanceQuery): Promise<InstancePage<InstanceState>> {
+    return this.#opened().queries.query(query);
+  }
+
+  async listInstanceIds(query: InstanceQuery): Promise<InstancePage<string>> {
+    return this.#opened().queries.listIds(query);
+  }
+
+  async purgeInstance(instanceId: string, recursive: boolean): Promise<number> {
+    return this.#write((s, _now, changes) => {
+      const head = s.selectInstanceHead.get(instanceId);
+      if (!head) throw new InstanceNotFoundError(instanceId);
+      if (!isTerminalStatus(head.status)) throw new NotCompletedError(instanceId);
+      return purgeTree(s, instanceId, recursive, new Set(), changes);
+    });
+  }
+
+  async purgeInstances(filter: PurgeFilter): Promise<number> {
+    const { queries } = this.#opened();
+    return this.#write((s, _now, changes) => {
+      const ids = queries.purgeCandidates(filter);
+      for (const id of ids) deleteInstanceRows(s, id, changes);
+      return ids.length;
+    });
+  }
+}
+
+/**
+ * Deletes an instance and, when recursive, its terminal sub-orchestrations (a child still running
+ * is left alone with its own subtree). `seen` guards against a cycle of parent ids.
+ */
+function purgeTree(
+  s: Statements,
+  instanceId: string,
+  recursive: boolean,
+  seen: Set<string>,
+  changes: ChangeSet,
+): number {
+  seen.add(instanceId);
+  let count = 0;
+  if (recursive) {
+    for (const child of s.selectChildren.all(instanceId)) {
+      if (seen.has(child.id) || !isTerminalStatus(child.status)) continue;
+      count += purgeTree(s, child.id, true, seen, changes);
+    }
+  }
+  deleteInstanceRows(s, instanceId, changes);
+  return count + 1;
+}

@@ -1,0 +1,155 @@
+import type Database from 'better-sqlite3';
+import type { InboxRow, InstanceRow, LockRow, TaskRow } from './rows.js';
+
+/**
+ * Every fixed statement the backend runs, prepared once when the database opens. Lists of ids are
+ * bound as one JSON array and expanded with `json_each`, so variable-length lists still use a
+ * prepared statement.
+ */
+
+const INSTANCE_COLUMNS = `id, name, version, execution_id, status, created_at, last_updated_at, started_at,
+  completed_at, scheduled_start_at, input, output, custom_status, failure_details, parent_instance_id, tags`;
+
+export type Statements = ReturnType<typeof prepareStatements>;
+
+export function prepareStatements(db: Database.Database) {
+  return {
+    insertInstance: db.prepare<
+      [
+        {
+          id: string;
+          name: string;
+          version: string | null;
+          executionId: string;
+          status: number;
+          now: number;
+          scheduledStartAt: number | null;
+          input: string | null;
+          parentInstanceId: string | null;
+          tags: string;
+        },
+      ]
+    >(
+      `INSERT INTO instances (id, name, version, execution_id, status, created_at, last_updated_at,
+        scheduled_start_at, input, parent_instance_id, tags)
+       VALUES (@id, @name, @version, @executionId, @status, @now, @now, @scheduledStartAt, @input,
+        @parentInstanceId, @tags)`,
+    ),
+    selectInstance: db.prepare<[string], InstanceRow>(
+      `SELECT ${INSTANCE_COLUMNS} FROM instances WHERE id = ?`,
+    ),
+    selectInstanceHead: db.prepare<[string], { status: number; execution_id: string }>(
+      'SELECT status, execution_id FROM instances WHERE id = ?',
+    ),
+    selectLock: db.prepare<[string], LockRow>('SELECT lock_token, locked_until FROM instances WHERE id = ?'),
+    selectChildren: db.prepare<[string], { id: string; status: number }>(
+      'SELECT id, status FROM instances WHERE parent_instance_id = ? ORDER BY id',
+    ),
+    updateInstanceFromTurn: db.prepare<
+      [
+        {
+          id: string;
+          name: string;
+          version: string | null;
+          executionId: string;
+          status: number;
+          input: string | null;
+          output: string | null;
+          customStatus: string | null;
+          failureDetails: Uint8Array | null;
+          startedAt: number | null;
+          completedAt: number | null;
+          parentInstanceId: string | null;
+          tags: string;
+          now: number;
+        },
+      ]
+    >(
+      `UPDATE instances SET name = @name, version = @version, execution_id = @executionId,
+        status = @status, input = @input, output = @output, custom_status = @customStatus,
+        failure_details = @failureDetails, started_at = @startedAt, completed_at = @completedAt,
+        parent_instance_id = @parentInstanceId, tags = @tags, last_updated_at = @now,
+        lock_token = NULL, locked_until = NULL
+       WHERE id = @id`,
+    ),
+    deleteInstance: db.prepare<[string]>('DELETE FROM instances WHERE id = ?'),
+
+    // Orchestration leases.
+    findLeasableInstance: db.prepare<[{ now: number }], { id: string }>(
+      `SELECT e.instance_id AS id FROM inbox e JOIN instances i ON i.id = e.instance_id
+       WHERE e.visible_at <= @now AND (i.locked_until IS NULL OR i.locked_until <= @now)
+       ORDER BY e.visible_at, e.id LIMIT 1`,
+    ),
+    lockInstance: db.prepare<[string, number, string]>(
+      'UPDATE instances SET lock_token = ?, locked_until = ? WHERE id = ?',
+    ),
+    leaseInboxRows: db.prepare<
+      [{ lockedUntil: number; instanceId: string; now: number; limit: number }],
+      InboxRow
+    >(
+      `UPDATE inbox SET visible_at = @lockedUntil, lease_count = lease_count + 1
+       WHERE id IN (SELECT id FROM inbox WHERE instance_id = @instanceId AND visible_at <= @now
+         ORDER BY id LIMIT @limit)
+       RETURNING id, event, lease_count`,
+    ),
+    renewInstanceLock: db.prepare<[number, string, string, number]>(
+      'UPDATE instances SET locked_until = ? WHERE id = ? AND lock_token = ? AND locked_until > ?',
+    ),
+    releaseInstanceLock: db.prepare<[number | null, string, string]>(
+      'UPDATE instances SET lock_token = NULL, locked_until = ? WHERE id = ? AND lock_token = ?',
+    ),
+    setInboxVisibleByIds: db.prepare<[number, string, string]>(
+      'UPDATE inbox SET visible_at = ? WHERE instance_id = ? AND id IN (SELECT value FROM json_each(?))',
+    ),
+    deleteInboxByIds: db.prepare<[string, string]>(
+      'DELETE FROM inbox WHERE instance_id = ? AND id IN (SELECT value FROM json_each(?))',
+    ),
+    hasVisibleInbox: db.prepare<[string, number], { found: number }>(
+      'SELECT 1 AS found FROM inbox WHERE instance_id = ? AND visible_at <= ? LIMIT 1',
+    ),
+    insertInbox: db.prepare<[string, Uint8Array, number]>(
+      'INSERT INTO inbox (instance_id, event, visible_at) VALUES (?, ?, ?)',
+    ),
+    deleteInboxOf: db.prepare<[string]>('DELETE FROM inbox WHERE instance_id = ?'),
+
+    // History.
+    selectHistory: db.prepare<[string], { event: Uint8Array }>(
+      'SELECT event FROM history WHERE instance_id = ? ORDER BY seq',
+    ),
+    nextHistorySeq: db.prepare<[string], { next: number }>(
+      'SELECT COALESCE(MAX(seq) + 1, 0) AS next FROM history WHERE instance_id = ?',
+    ),
+    insertHistory: db.prepare<[string, number, Uint8Array]>(
+      'INSERT INTO history (instance_id, seq, event) VALUES (?, ?, ?)',
+    ),
+    deleteHistoryOf: db.prepare<[string]>('DELETE FROM history WHERE instance_id = ?'),
+
+    // Activity tasks.
+    insertTask: db.prepare<[string, string, number, Uint8Array, number]>(
+      `INSERT INTO tasks (instance_id, execution_id, task_id, event, visible_at) VALUES (?, ?, ?, ?, ?)`,
+    ),
+    leaseTask: db.prepare<[{ lockToken: string; lockedUntil: number; now: number }], TaskRow>(
+      `UPDATE tasks SET lock_token = @lockToken, locked_until = @lockedUntil, visible_at = @lockedUntil,
+         lease_count = lease_count + 1
+       WHERE id = (SELECT id FROM tasks WHERE visible_at <= @now ORDER BY visible_at, id LIMIT 1)
+       RETURNING id, instance_id, execution_id, task_id, event, lease_count`,
+    ),
+    renewTaskLock: db.prepare<[{ lockedUntil: number; id: number; lockToken: string; now: number }]>(
+      `UPDATE tasks SET locked_until = @lockedUntil, visible_at = @lockedUntil
+       WHERE id = @id AND lock_token = @lockToken AND locked_until > @now`,
+    ),
+    deleteLockedTask: db.prepare<[number, string, number]>(
+      'DELETE FROM tasks WHERE id = ? AND lock_token = ? AND locked_until > ?',
+    ),
+    releaseTaskLock: db.prepare<[number, number, string]>(
+      'UPDATE tasks SET lock_token = NULL, locked_until = NULL, visible_at = ? WHERE id = ? AND lock_token = ?',
+    ),
+    deleteTasksOf: db.prepare<[string]>('DELETE FROM tasks WHERE instance_id = ?'),
+
+    nextDueTime: db.prepare<[{ now: number }], { due: number | null }>(
+      `SELECT MIN(due) AS due FROM (
+         SELECT MIN(visible_at) AS due FROM inbox WHERE visible_at > @now
+         UNION ALL SELECT MIN(visible_at) FROM tasks WHERE visible_at > @now)`,
+    ),
+  };
+}

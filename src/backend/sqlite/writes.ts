@@ -1,0 +1,183 @@
+import { timestampMs } from '@bufbuild/protobuf/wkt';
+import {
+  DuplicateInstanceError,
+  InvalidArgumentError,
+  LockLostError,
+  isDurableTaskError,
+} from '../../api/errors.js';
+import { OrchestrationStatus, statusName } from '../../api/status.js';
+import type { HistoryEvent } from '../../proto/orchestrator_service_pb.js';
+import { eventOf, historyEvent } from '../../runtime/history-events.js';
+import type { InstanceMessage, TurnResult } from '../../runtime/turn.js';
+import type { CreateInstanceOptions, OrchestrationWorkItem } from '../backend.js';
+import type { ChangeSet } from './notifier.js';
+import { encodeEvent, encodeFailure } from './rows.js';
+import type { Statements } from './statements.js';
+
+/**
+ * The multi-statement writes, as plain functions over prepared statements. Callers run them
+ * inside one `db.transaction`; every function records what it changed in a ChangeSet so
+ * notifications go out only after the transaction commits.
+ */
+
+/** Deletes an instance with its history, inbox and tasks. */
+export function deleteInstanceRows(s: Statements, instanceId: string, changes: ChangeSet): void {
+  s.deleteHistoryOf.run(instanceId);
+  s.deleteInboxOf.run(instanceId);
+  s.deleteTasksOf.run(instanceId);
+  s.deleteInstance.run(instanceId);
+  changes.updatedInstances.add(instanceId);
+}
+
+/** Inserts a PENDING instance and its ExecutionStarted inbox event; handles the reuse policy. */
+export function createInstanceRows(
+  s: Statements,
+  startEvent: HistoryEvent,
+  now: number,
+  options: CreateInstanceOptions | undefined,
+  changes: ChangeSet,
+): void {
+  const started = eventOf(startEvent, 'executionStarted');
+  if (!started) throw new InvalidArgumentError('An instance is created from an ExecutionStarted event.');
+  const instanceId = started.orchestrationInstance?.instanceId;
+  const executionId = started.orchestrationInstance?.executionId;
+  if (!instanceId) throw new InvalidArgumentError('The ExecutionStarted event carries no instance id.');
+  if (!executionId) throw new InvalidArgumentError('The ExecutionStarted event carries no execution id.');
+
+  const existing = s.selectInstanceHead.get(instanceId);
+  if (existing) {
+    const replaceable = options?.replaceableStatuses ?? [];
+    if (!replaceable.includes(existing.status)) {
+      throw new DuplicateInstanceError(instanceId, statusName(existing.status));
+    }
+    deleteInstanceRows(s, instanceId, changes);
+  }
+
+  // Clients always send scheduledStartTimestamp; epoch 0 means "start now".
+  const scheduledAt = started.scheduledStartTimestamp ? timestampMs(started.scheduledStartTimestamp) : 0;
+  s.insertInstance.run({
+    id: instanceId,
+    name: started.name,
+    version: started.version ?? null,
+    executionId,
+    status: OrchestrationStatus.PENDING,
+    now,
+    scheduledStartAt: scheduledAt > 0 ? scheduledAt : null,
+    input: started.input ?? null,
+    parentInstanceId: started.parentInstance?.orchestrationInstance?.instanceId ?? null,
+    tags: JSON.stringify(started.tags),
+  });
+  s.insertInbox.run(instanceId, encodeEvent(startEvent), scheduledAt > 0 ? scheduledAt : now);
+  changes.updatedInstances.add(instanceId);
+  changes.orchestrationWork = true;
+}
+
+/** Throws LockLostError unless `item` still holds a live lease on its instance. */
+export function assertOrchestrationLease(s: Statements, item: OrchestrationWorkItem, now: number): void {
+  const lock = s.selectLock.get(item.instanceId);
+  if (!lock || lock.lock_token !== item.lockToken || lock.locked_until === null || lock.locked_until <= now) {
+    throw new LockLostError(`orchestration '${item.instanceId}'`);
+  }
+}
+
+/** The JSON array of inbox row ids a work item consumed (bound to `json_each`). */
+export function inboxIdsJson(item: OrchestrationWorkItem): string {
+  return JSON.stringify(item.inboxIds.map(Number));
+}
+
+export function commitTurn(
+  s: Statements,
+  item: OrchestrationWorkItem,
+  result: TurnResult,
+  now: number,
+  changes: ChangeSet,
+): void {
+  const instanceId = item.instanceId;
+  if (result.instanceId !== instanceId) {
+    throw new InvalidArgumentError(
+      `A turn of '${result.instanceId}' cannot commit the work item of '${instanceId}'.`,
+    );
+  }
+  assertOrchestrationLease(s, item, now);
+
+  let seq = 0;
+  if (result.historyReplaced) s.deleteHistoryOf.run(instanceId);
+  else seq = s.nextHistorySeq.get(instanceId)?.next ?? 0;
+  for (const event of result.historyEvents) s.insertHistory.run(instanceId, seq++, encodeEvent(event));
+
+  const summary = result.summary;
+  s.updateInstanceFromTurn.run({
+    id: instanceId,
+    name: summary.name,
+    version: summary.version ?? null,
+    executionId: summary.executionId,
+    status: summary.status,
+    input: summary.input ?? null,
+    output: summary.output ?? null,
+    customStatus: summary.customStatus ?? null,
+    failureDetails: encodeFailure(summary.failureDetails),
+    startedAt: summary.startedAt ?? null,
+    completedAt: summary.completedAt ?? null,
+    parentInstanceId: summary.parentInstanceId ?? null,
+    tags: JSON.stringify(summary.tags),
+    now,
+  });
+  changes.updatedInstances.add(instanceId);
+  s.deleteInboxByIds.run(instanceId, inboxIdsJson(item));
+
+  for (const task of result.activities) {
+    s.insertTask.run(task.instanceId, task.executionId, task.taskId, encodeEvent(task.event), now);
+    changes.activityWork = true;
+  }
+  for (const timer of result.timers) {
+    s.insertInbox.run(timer.instanceId, encodeEvent(timer.event), timer.fireAt);
+    changes.orchestrationWork = true;
+  }
+  for (const message of result.messages) deliverMessage(s, instanceId, message, now, changes);
+  for (const event of result.requeue) {
+    s.insertInbox.run(instanceId, encodeEvent(event), now);
+    changes.orchestrationWork = true;
+  }
+  // Events that arrived during the turn are leasable again now that the lease is released.
+  if (s.hasVisibleInbox.get(instanceId, now)) changes.orchestrationWork = true;
+}
+
+function deliverMessage(
+  s: Statements,
+  senderId: string,
+  message: InstanceMessage,
+  now: number,
+  changes: ChangeSet,
+): void {
+  const started = eventOf(message.event, 'executionStarted');
+  if (!started) {
+    // A message to an instance that does not exist is dropped, as the Go engine does.
+    if (!s.selectInstanceHead.get(message.targetInstanceId)) return;
+    s.insertInbox.run(message.targetInstanceId, encodeEvent(message.event), message.visibleAt ?? now);
+    changes.orchestrationWork = true;
+    return;
+  }
+  try {
+    createInstanceRows(s, message.event, now, undefined, changes);
+  } catch (err) {
+    if (!isDurableTaskError(err, 'DUPLICATE_INSTANCE')) throw err;
+    // The parent learns of the clash as a failed sub-orchestration rather than waiting forever.
+    const parentId = started.parentInstance?.orchestrationInstance?.instanceId ?? senderId;
+    const failure = historyEvent(
+      {
+        case: 'subOrchestrationInstanceFailed',
+        value: {
+          taskScheduledId: started.parentInstance?.taskScheduledId ?? -1,
+          failureDetails: {
+            errorType: 'DuplicateInstanceError',
+            errorMessage: err.message,
+            isNonRetriable: true,
+          },
+        },
+      },
+      now,
+    );
+    s.insertInbox.run(parentId, encodeEvent(failure), now);
+    changes.orchestrationWork = true;
+  }
+}
