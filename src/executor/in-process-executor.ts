@@ -1,0 +1,71 @@
+import type { Logger } from '../logging/logger.js';
+import type {
+  ActivityRequest,
+  ActivityResponse,
+  OrchestratorRequest,
+  OrchestratorResponse,
+} from '../proto/orchestrator_service_pb.js';
+import { executeActivity } from '../sdk/activity-executor.js';
+import { executeOrchestration } from '../sdk/orchestration-executor.js';
+import type { Registry } from '../sdk/registry.js';
+import type { Executor } from './executor.js';
+
+export interface InProcessExecutorOptions {
+  /** Receives orchestrator `ctx.log` records and replay diagnostics. Default: silent. */
+  readonly logger?: Logger;
+}
+
+/**
+ * Runs orchestrators and activities registered in this process (the embedded mode). Failures
+ * of user code, unknown names included, come back as FAILED completions or failure details;
+ * the promise rejects only when `signal` aborts.
+ */
+export class InProcessExecutor implements Executor {
+  readonly #registry: Registry;
+  readonly #logger: Logger | undefined;
+
+  constructor(registry: Registry, options: InProcessExecutorOptions = {}) {
+    this.#registry = registry;
+    this.#logger = options.logger;
+  }
+
+  async executeOrchestrator(
+    request: OrchestratorRequest,
+    signal?: AbortSignal,
+  ): Promise<OrchestratorResponse> {
+    signal?.throwIfAborted();
+    const response = await executeOrchestration(
+      this.#registry,
+      {
+        instanceId: request.instanceId,
+        executionId: request.executionId,
+        pastEvents: request.pastEvents,
+        newEvents: request.newEvents,
+      },
+      this.#logger ? { logger: this.#logger } : {},
+    );
+    signal?.throwIfAborted();
+    return response;
+  }
+
+  async executeActivity(request: ActivityRequest, signal?: AbortSignal): Promise<ActivityResponse> {
+    signal?.throwIfAborted();
+    const own = new AbortController();
+    const run = executeActivity(this.#registry, request, own.signal);
+    if (!signal) return run;
+    // The activity may ignore its signal: the caller is released at once all the same.
+    let onAbort: (() => void) | undefined;
+    const aborted = new Promise<never>((_, reject) => {
+      onAbort = () => {
+        own.abort(signal.reason);
+        reject(signal.reason as Error);
+      };
+      signal.addEventListener('abort', onAbort, { once: true });
+    });
+    try {
+      return await Promise.race([run, aborted]);
+    } finally {
+      if (onAbort) signal.removeEventListener('abort', onAbort);
+    }
+  }
+}

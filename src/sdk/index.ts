@@ -1,0 +1,29 @@
+export type { Activity, ActivityContext, ActivityInput, ActivityOutput, AnyActivity } from './activity.js';
+export { ActivityNotRegisteredError, executeActivity, type ActivityLookup } from './activity-executor.js';
+export { whenAll, whenAny, WhenAllTask, WhenAnyTask, type TaskResult } from './composite-tasks.js';
+export type {
+  OrchestrationContext,
+  ParentOrchestration,
+  SubOrchestrationOptions,
+  TaskCallOptions,
+  WaitForExternalEventOptions,
+} from './context.js';
+export { deterministicGuid } from './guid.js';
+export {
+  OrchestratorNotRegisteredError,
+  executeOrchestration,
+  type OrchestratorLookup,
+  type ReplayOptions,
+  type ReplayRequest,
+} from './orchestration-executor.js';
+export type {
+  AnyOrchestrator,
+  AsyncOrchestratorGenerator,
+  Orchestrator,
+  OrchestratorGenerator,
+  OrchestratorInput,
+  OrchestratorOutput,
+} from './orchestrator.js';
+export { Registry } from './registry.js';
+export { nextRetryDelayMs, validateRetryPolicy, type RetryPolicy } from './retry.js';
+export { Task, TimerTask } from './tasks.js';
