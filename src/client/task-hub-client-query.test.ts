@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { describe, test } from 'node:test';
+import { describe, test, type TestContext } from 'node:test';
 import { isDurableTaskError } from '../api/errors.js';
 import type { InstancePage, InstanceQuery, InstanceState } from '../api/instance.js';
 import { OrchestrationStatus } from '../api/status.js';
@@ -9,8 +9,8 @@ import { runTurn } from './testing/run-turn.js';
 import { createTestBackend } from './testing/test-backend.js';
 
 /** Five instances created in this order: a-1..a-3 (name "alpha"), b-1, b-2 (name "beta"). */
-async function seeded() {
-  const { backend } = createTestBackend();
+async function seeded(t: TestContext) {
+  const { backend } = await createTestBackend(t);
   const client = new TaskHubClient({ backend });
   const ids = ['a-1', 'a-2', 'a-3', 'b-1', 'b-2'];
   for (const id of ids) {
@@ -28,8 +28,8 @@ async function collect<T>(iterable: AsyncIterable<T>): Promise<T[]> {
 }
 
 describe('queries', () => {
-  test('allInstances follows continuation tokens across pages, in creation order', async () => {
-    const { client, ids } = await seeded();
+  test('allInstances follows continuation tokens across pages, in creation order', async (t) => {
+    const { client, ids } = await seeded(t);
     const states = await collect(client.allInstances({ pageSize: 2 }));
     assert.deepEqual(
       states.map((s) => s.instanceId),
@@ -40,8 +40,8 @@ describe('queries', () => {
     assert.equal(withPayloads[0]?.input, '"a-1"');
   });
 
-  test('allInstances applies filters on every page', async () => {
-    const { client } = await seeded();
+  test('allInstances applies filters on every page', async (t) => {
+    const { client } = await seeded(t);
     const completed = await collect(
       client.allInstances({ pageSize: 1, statuses: [OrchestrationStatus.COMPLETED] }),
     );
@@ -56,8 +56,8 @@ describe('queries', () => {
     );
   });
 
-  test('listInstanceIds pages by hand with the continuation token', async () => {
-    const { client } = await seeded();
+  test('listInstanceIds pages by hand with the continuation token', async (t) => {
+    const { client } = await seeded(t);
     const first = await client.listInstanceIds({ pageSize: 3, instanceIdPrefix: 'a-' });
     assert.deepEqual(first.items, ['a-1', 'a-2', 'a-3']);
     const everything = await client.listInstanceIds({ pageSize: 3 });
@@ -71,8 +71,8 @@ describe('queries', () => {
     assert.equal(rest.continuationToken, undefined);
   });
 
-  test('queryInstances returns one page with states', async () => {
-    const { client } = await seeded();
+  test('queryInstances returns one page with states', async (t) => {
+    const { client } = await seeded(t);
     const page = await client.queryInstances({ pageSize: 2, statuses: [OrchestrationStatus.PENDING] });
     assert.deepEqual(
       page.items.map((s) => [s.instanceId, s.status]),
@@ -84,8 +84,8 @@ describe('queries', () => {
     assert.ok(page.continuationToken !== undefined);
   });
 
-  test('a bad page size is InvalidArgumentError', async () => {
-    const { client } = await seeded();
+  test('a bad page size is InvalidArgumentError', async (t) => {
+    const { client } = await seeded(t);
     for (const pageSize of [0, -1, 1.5, Number.NaN]) {
       await assert.rejects(client.queryInstances({ pageSize }), (err: unknown) =>
         isDurableTaskError(err, 'INVALID_ARGUMENT'),
@@ -93,8 +93,8 @@ describe('queries', () => {
     }
   });
 
-  test('allInstances stops with an error when a backend repeats a continuation token', async () => {
-    const { backend } = createTestBackend();
+  test('allInstances stops with an error when a backend repeats a continuation token', async (t) => {
+    const { backend } = await createTestBackend(t);
     const stuck: InstancePage<InstanceState> = { items: [], continuationToken: 'same' };
     const looping = new Proxy(backend, {
       get(target, property) {

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { describe, test } from 'node:test';
+import { describe, test, type TestContext } from 'node:test';
 import { timestampMs } from '@bufbuild/protobuf/wkt';
 import {
   DuplicateInstanceError,
@@ -13,8 +13,8 @@ import { TaskHubClient } from './task-hub-client.js';
 import { runTurn } from './testing/run-turn.js';
 import { createTestBackend } from './testing/test-backend.js';
 
-function setup(maxPayloadBytes?: number) {
-  const { backend } = createTestBackend();
+async function setup(t: TestContext, maxPayloadBytes?: number) {
+  const { backend } = await createTestBackend(t);
   const client = new TaskHubClient({ backend, ...(maxPayloadBytes !== undefined && { maxPayloadBytes }) });
   return { backend, client };
 }
@@ -25,8 +25,8 @@ const withCode =
     isDurableTaskError(err, code);
 
 describe('scheduleNewOrchestration and getOrchestrationState', () => {
-  test('schedules a PENDING instance with a generated id, JSON input, version and tags', async () => {
-    const { client } = setup();
+  test('schedules a PENDING instance with a generated id, JSON input, version and tags', async (t) => {
+    const { client } = await setup(t);
     const id = await client.scheduleNewOrchestration(
       'process-order',
       { orderId: 7, note: 'Hello, 世界!' },
@@ -51,8 +51,8 @@ describe('scheduleNewOrchestration and getOrchestrationState', () => {
     assert.equal(bare?.name, 'process-order');
   });
 
-  test('takes the name of an orchestrator function and an explicit id', async () => {
-    const { client } = setup();
+  test('takes the name of an orchestrator function and an explicit id', async (t) => {
+    const { client } = await setup(t);
     function* approveExpense(): Generator<never, void> {}
     const id = await client.scheduleNewOrchestration(approveExpense, undefined, { instanceId: 'expense-1' });
     assert.equal(id, 'expense-1');
@@ -61,16 +61,16 @@ describe('scheduleNewOrchestration and getOrchestrationState', () => {
     assert.equal(state?.input, undefined);
   });
 
-  test('two schedules without an id get different instances and execution ids', async () => {
-    const { client } = setup();
+  test('two schedules without an id get different instances and execution ids', async (t) => {
+    const { client } = await setup(t);
     const a = await client.getOrchestrationState(await client.scheduleNewOrchestration('x'));
     const b = await client.getOrchestrationState(await client.scheduleNewOrchestration('x'));
     assert.notEqual(a?.instanceId, b?.instanceId);
     assert.notEqual(a?.executionId, b?.executionId);
   });
 
-  test('startAt becomes the scheduled start time of the ExecutionStarted event', async () => {
-    const { backend, client } = setup();
+  test('startAt becomes the scheduled start time of the ExecutionStarted event', async (t) => {
+    const { backend, client } = await setup(t);
     const startAt = new Date(Date.UTC(2030, 5, 1, 12));
     const id = await client.scheduleNewOrchestration('later', undefined, { startAt });
     assert.equal((await client.getOrchestrationState(id))?.scheduledStartAt, startAt.getTime());
@@ -79,13 +79,13 @@ describe('scheduleNewOrchestration and getOrchestrationState', () => {
     assert.equal(await backend.nextDueTime(), startAt.getTime());
   });
 
-  test('an unknown instance reads as undefined', async () => {
-    const { client } = setup();
+  test('an unknown instance reads as undefined', async (t) => {
+    const { client } = await setup(t);
     assert.equal(await client.getOrchestrationState('nobody'), undefined);
   });
 
-  test('invalid ids, names and start times are InvalidArgumentError and create nothing', async () => {
-    const { client } = setup();
+  test('invalid ids, names and start times are InvalidArgumentError and create nothing', async (t) => {
+    const { client } = await setup(t);
     const attempts: (() => Promise<unknown>)[] = [
       () => client.scheduleNewOrchestration('x', undefined, { instanceId: '' }),
       () => client.scheduleNewOrchestration('x', undefined, { instanceId: 'i'.repeat(257) }),
@@ -100,8 +100,8 @@ describe('scheduleNewOrchestration and getOrchestrationState', () => {
     assert.equal((await client.listInstanceIds()).items.length, 0);
   });
 
-  test('an input over maxPayloadBytes is PayloadTooLargeError and creates nothing', async () => {
-    const { client } = setup(64);
+  test('an input over maxPayloadBytes is PayloadTooLargeError and creates nothing', async (t) => {
+    const { client } = await setup(t, 64);
     await assert.rejects(
       client.scheduleNewOrchestration('x', 'y'.repeat(100), { instanceId: 'big' }),
       (err: unknown) => err instanceof PayloadTooLargeError && err.limit === 64 && err.size === 102,
@@ -110,8 +110,8 @@ describe('scheduleNewOrchestration and getOrchestrationState', () => {
     assert.equal(await client.scheduleNewOrchestration('x', 'y'.repeat(60), { instanceId: 'fits' }), 'fits');
   });
 
-  test('a second schedule with the same id is DuplicateInstanceError and keeps the first', async () => {
-    const { client } = setup();
+  test('a second schedule with the same id is DuplicateInstanceError and keeps the first', async (t) => {
+    const { client } = await setup(t);
     await client.scheduleNewOrchestration('x', 'first', { instanceId: 'dup' });
     await assert.rejects(
       client.scheduleNewOrchestration('x', 'second', { instanceId: 'dup' }),
@@ -120,8 +120,8 @@ describe('scheduleNewOrchestration and getOrchestrationState', () => {
     assert.equal((await client.getOrchestrationState('dup'))?.input, '"first"');
   });
 
-  test('a reuse policy replaces an instance only in the listed statuses', async () => {
-    const { backend, client } = setup();
+  test('a reuse policy replaces an instance only in the listed statuses', async (t) => {
+    const { backend, client } = await setup(t);
     await client.scheduleNewOrchestration('x', 'first', { instanceId: 'reuse' });
     const first = await client.getOrchestrationState('reuse');
     await runTurn(backend, 'reuse', { status: OrchestrationStatus.COMPLETED, output: '1' });
@@ -149,8 +149,8 @@ describe('scheduleNewOrchestration and getOrchestrationState', () => {
 });
 
 describe('events sent to an instance', () => {
-  test('raise, suspend, resume and terminate reach the instance in order', async () => {
-    const { backend, client } = setup();
+  test('raise, suspend, resume and terminate reach the instance in order', async (t) => {
+    const { backend, client } = await setup(t);
     const id = await client.scheduleNewOrchestration('x');
     await client.raiseOrchestrationEvent(id, 'approval', { ok: true });
     await client.suspendOrchestration(id, 'maintenance');
@@ -174,8 +174,8 @@ describe('events sent to an instance', () => {
     assert.ok(timestampMs(raised!.timestamp!) > 0, 'events carry the backend time');
   });
 
-  test('terminate is recursive by default', async () => {
-    const { backend, client } = setup();
+  test('terminate is recursive by default', async (t) => {
+    const { backend, client } = await setup(t);
     const id = await client.scheduleNewOrchestration('x');
     await client.terminateOrchestration(id);
     await runTurn(backend, id, { status: OrchestrationStatus.TERMINATED });
@@ -185,8 +185,8 @@ describe('events sent to an instance', () => {
     assert.equal(terminated && eventOf(terminated, 'executionTerminated')?.recurse, true);
   });
 
-  test('an unknown instance is InstanceNotFoundError and no row appears', async () => {
-    const { client } = setup();
+  test('an unknown instance is InstanceNotFoundError and no row appears', async (t) => {
+    const { client } = await setup(t);
     const attempts: (() => Promise<unknown>)[] = [
       () => client.raiseOrchestrationEvent('ghost', 'e', 1),
       () => client.suspendOrchestration('ghost', 'why'),
@@ -202,8 +202,8 @@ describe('events sent to an instance', () => {
     assert.equal((await client.listInstanceIds()).items.length, 0);
   });
 
-  test('bad event names and oversized event data are refused before reaching the backend', async () => {
-    const { client } = setup(32);
+  test('bad event names and oversized event data are refused before reaching the backend', async (t) => {
+    const { client } = await setup(t, 32);
     const id = await client.scheduleNewOrchestration('x');
     await assert.rejects(client.raiseOrchestrationEvent(id, ''), withCode('INVALID_ARGUMENT'));
     await assert.rejects(
@@ -219,14 +219,14 @@ describe('events sent to an instance', () => {
 });
 
 describe('history, rewind, restart and purge', () => {
-  test('a pending instance has an empty history, not an error', async () => {
-    const { client } = setup();
+  test('a pending instance has an empty history, not an error', async (t) => {
+    const { client } = await setup(t);
     const id = await client.scheduleNewOrchestration('x');
     assert.deepEqual(await client.getOrchestrationHistory(id), []);
   });
 
-  test('rewind needs a FAILED instance and then sends an ExecutionRewound event', async () => {
-    const { backend, client } = setup();
+  test('rewind needs a FAILED instance and then sends an ExecutionRewound event', async (t) => {
+    const { backend, client } = await setup(t);
     const id = await client.scheduleNewOrchestration('x');
     await runTurn(backend, id, { status: OrchestrationStatus.RUNNING });
     await assert.rejects(
@@ -244,8 +244,8 @@ describe('history, rewind, restart and purge', () => {
     assert.equal(rewound && eventOf(rewound, 'executionRewound')?.reason, 'fixed the bug');
   });
 
-  test('restart with a new id copies name, version, input and tags and leaves the old one', async () => {
-    const { backend, client } = setup();
+  test('restart with a new id copies name, version, input and tags and leaves the old one', async (t) => {
+    const { backend, client } = await setup(t);
     const id = await client.scheduleNewOrchestration('x', [1, 2], { version: '3', tags: { k: 'v' } });
     await runTurn(backend, id, { status: OrchestrationStatus.RUNNING });
 
@@ -260,8 +260,8 @@ describe('history, rewind, restart and purge', () => {
     assert.equal((await client.getOrchestrationState(id))?.status, OrchestrationStatus.RUNNING);
   });
 
-  test('restart under the same id needs a terminal instance and replaces it', async () => {
-    const { backend, client } = setup();
+  test('restart under the same id needs a terminal instance and replaces it', async (t) => {
+    const { backend, client } = await setup(t);
     const id = await client.scheduleNewOrchestration('x', 'in', { instanceId: 'again' });
     await runTurn(backend, id, { status: OrchestrationStatus.RUNNING });
     await assert.rejects(
@@ -280,8 +280,8 @@ describe('history, rewind, restart and purge', () => {
     assert.notEqual(after?.executionId, before?.executionId);
   });
 
-  test('purge refuses a running instance, removes a terminal one, then says not found', async () => {
-    const { backend, client } = setup();
+  test('purge refuses a running instance, removes a terminal one, then says not found', async (t) => {
+    const { backend, client } = await setup(t);
     const id = await client.scheduleNewOrchestration('x');
     await assert.rejects(client.purgeOrchestration(id), withCode('NOT_COMPLETED'));
     await runTurn(backend, id, { status: OrchestrationStatus.COMPLETED });
@@ -290,8 +290,8 @@ describe('history, rewind, restart and purge', () => {
     await assert.rejects(client.purgeOrchestration(id), withCode('INSTANCE_NOT_FOUND'));
   });
 
-  test('purge by filter removes only matching terminal instances', async () => {
-    const { backend, client } = setup();
+  test('purge by filter removes only matching terminal instances', async (t) => {
+    const { backend, client } = await setup(t);
     const done = await client.scheduleNewOrchestration('x');
     const failed = await client.scheduleNewOrchestration('x');
     const running = await client.scheduleNewOrchestration('x');

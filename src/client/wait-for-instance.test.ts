@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { getEventListeners } from 'node:events';
-import { describe, test } from 'node:test';
+import { describe, test, type TestContext } from 'node:test';
 import { isDurableTaskError, ShutdownError } from '../api/errors.js';
 import { OrchestrationStatus } from '../api/status.js';
 import { TaskHubClient } from './task-hub-client.js';
@@ -26,8 +26,8 @@ function observe<T>(promise: Promise<T>): { readonly settled: boolean } {
   return state;
 }
 
-function setup(options: { dropNotifications?: boolean } = {}) {
-  const { backend: base } = createTestBackend();
+async function setup(t: TestContext, options: { dropNotifications?: boolean } = {}) {
+  const { backend: base } = await createTestBackend(t);
   const counted = countSubscriptions(options.dropNotifications ? withoutNotifications(base) : base);
   const timers = new ManualTimers();
   const client = new TaskHubClient({ backend: counted.backend, timers, pollIntervalMs: POLL_MS });
@@ -40,8 +40,8 @@ function setup(options: { dropNotifications?: boolean } = {}) {
 }
 
 describe('waitForOrchestrationStart / waitForOrchestrationCompletion', () => {
-  test('a start wait is woken by the notification of the first turn, with no timer firing', async () => {
-    const { backend, client, timers, assertNoLeaks } = setup();
+  test('a start wait is woken by the notification of the first turn, with no timer firing', async (t) => {
+    const { backend, client, timers, assertNoLeaks } = await setup(t);
     const id = await client.scheduleNewOrchestration('greet', 'hi');
     const wait = client.waitForOrchestrationStart(id);
     const progress = observe(wait);
@@ -56,8 +56,8 @@ describe('waitForOrchestrationStart / waitForOrchestrationCompletion', () => {
     assertNoLeaks();
   });
 
-  test('a completion wait ignores non-terminal updates and returns the terminal state', async () => {
-    const { backend, client, assertNoLeaks } = setup();
+  test('a completion wait ignores non-terminal updates and returns the terminal state', async (t) => {
+    const { backend, client, assertNoLeaks } = await setup(t);
     const id = await client.scheduleNewOrchestration('greet');
     const wait = client.waitForOrchestrationCompletion(id, { fetchPayloads: false });
     const progress = observe(wait);
@@ -73,8 +73,8 @@ describe('waitForOrchestrationStart / waitForOrchestrationCompletion', () => {
     assertNoLeaks();
   });
 
-  test('returns at once when the instance already satisfies the wait', async () => {
-    const { backend, client, assertNoLeaks } = setup();
+  test('returns at once when the instance already satisfies the wait', async (t) => {
+    const { backend, client, assertNoLeaks } = await setup(t);
     const id = await client.scheduleNewOrchestration('greet');
     await runTurn(backend, id, { status: OrchestrationStatus.FAILED });
     const state = await client.waitForOrchestrationCompletion(id);
@@ -82,8 +82,8 @@ describe('waitForOrchestrationStart / waitForOrchestrationCompletion', () => {
     assertNoLeaks();
   });
 
-  test('with notifications lost, the safety-net poll still finishes the wait', async () => {
-    const { backend, client, timers, assertNoLeaks } = setup({ dropNotifications: true });
+  test('with notifications lost, the safety-net poll still finishes the wait', async (t) => {
+    const { backend, client, timers, assertNoLeaks } = await setup(t, { dropNotifications: true });
     const id = await client.scheduleNewOrchestration('greet');
     const wait = client.waitForOrchestrationStart(id);
     const progress = observe(wait);
@@ -97,8 +97,8 @@ describe('waitForOrchestrationStart / waitForOrchestrationCompletion', () => {
     assertNoLeaks();
   });
 
-  test('times out with TimeoutError and leaves nothing behind', async () => {
-    const { client, timers, assertNoLeaks } = setup();
+  test('times out with TimeoutError and leaves nothing behind', async (t) => {
+    const { client, timers, assertNoLeaks } = await setup(t);
     const id = await client.scheduleNewOrchestration('greet');
     const wait = client.waitForOrchestrationCompletion(id, { timeoutMs: 12_000 });
     const progress = observe(wait);
@@ -115,8 +115,8 @@ describe('waitForOrchestrationStart / waitForOrchestrationCompletion', () => {
     assertNoLeaks();
   });
 
-  test('an abort rejects with the signal reason and removes every listener', async () => {
-    const { client, assertNoLeaks } = setup();
+  test('an abort rejects with the signal reason and removes every listener', async (t) => {
+    const { client, assertNoLeaks } = await setup(t);
     const id = await client.scheduleNewOrchestration('greet');
     const controller = new AbortController();
     const wait = client.waitForOrchestrationCompletion(id, { signal: controller.signal, timeoutMs: 60_000 });
@@ -130,16 +130,16 @@ describe('waitForOrchestrationStart / waitForOrchestrationCompletion', () => {
     assertNoLeaks();
   });
 
-  test('an already aborted signal rejects without subscribing', async () => {
-    const { client, assertNoLeaks } = setup();
+  test('an already aborted signal rejects without subscribing', async (t) => {
+    const { client, assertNoLeaks } = await setup(t);
     const id = await client.scheduleNewOrchestration('greet');
     const signal = AbortSignal.abort(new Error('too late'));
     await assert.rejects(client.waitForOrchestrationStart(id, { signal }), /too late/);
     assertNoLeaks();
   });
 
-  test('a settled wait removes its abort listener from a long-lived signal', async () => {
-    const { backend, client, assertNoLeaks } = setup();
+  test('a settled wait removes its abort listener from a long-lived signal', async (t) => {
+    const { backend, client, assertNoLeaks } = await setup(t);
     const controller = new AbortController();
     const id = await client.scheduleNewOrchestration('greet');
     const wait = client.waitForOrchestrationStart(id, { signal: controller.signal });
@@ -149,17 +149,17 @@ describe('waitForOrchestrationStart / waitForOrchestrationCompletion', () => {
     assertNoLeaks();
   });
 
-  test('an unknown instance is InstanceNotFoundError', async () => {
-    const { client, assertNoLeaks } = setup();
+  test('an unknown instance is InstanceNotFoundError', async (t) => {
+    const { client, assertNoLeaks } = await setup(t);
     await assert.rejects(client.waitForOrchestrationStart('nobody'), (err: unknown) =>
       isDurableTaskError(err, 'INSTANCE_NOT_FOUND'),
     );
     assertNoLeaks();
   });
 
-  test('an instance purged while the wait slept is InstanceNotFoundError at the next read', async () => {
+  test('an instance purged while the wait slept is InstanceNotFoundError at the next read', async (t) => {
     // Notifications are dropped so the instance can complete and be purged between two reads.
-    const { backend, client, timers, assertNoLeaks } = setup({ dropNotifications: true });
+    const { backend, client, timers, assertNoLeaks } = await setup(t, { dropNotifications: true });
     const id = await client.scheduleNewOrchestration('greet');
     const wait = client.waitForOrchestrationStart(id);
     await flush();
@@ -171,8 +171,8 @@ describe('waitForOrchestrationStart / waitForOrchestrationCompletion', () => {
     assertNoLeaks();
   });
 
-  test('a bad timeout or id is refused before anything is armed', async () => {
-    const { client, assertNoLeaks } = setup();
+  test('a bad timeout or id is refused before anything is armed', async (t) => {
+    const { client, assertNoLeaks } = await setup(t);
     await assert.rejects(client.waitForOrchestrationStart('x', { timeoutMs: -1 }), (err: unknown) =>
       isDurableTaskError(err, 'INVALID_ARGUMENT'),
     );
@@ -182,8 +182,8 @@ describe('waitForOrchestrationStart / waitForOrchestrationCompletion', () => {
     assertNoLeaks();
   });
 
-  test('stop() answers every pending wait with ShutdownError', async () => {
-    const { client, assertNoLeaks } = setup();
+  test('stop() answers every pending wait with ShutdownError', async (t) => {
+    const { client, assertNoLeaks } = await setup(t);
     const id = await client.scheduleNewOrchestration('greet');
     const first = client.waitForOrchestrationStart(id);
     const second = client.waitForOrchestrationCompletion(id);

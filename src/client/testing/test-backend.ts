@@ -1,5 +1,6 @@
+import type { TestContext } from 'node:test';
 import type { Backend, BackendNotification } from '../../backend/backend.js';
-import { FakeBackend } from './fake-backend.js';
+import { SqliteBackend } from '../../backend/sqlite/index.js';
 
 export interface TestBackend {
   readonly backend: Backend;
@@ -8,14 +9,19 @@ export interface TestBackend {
 }
 
 /**
- * The backend the client tests run on, with its subscriptions counted. The clock ticks one
- * millisecond per read so creation times are distinct and queries have a stable order.
+ * The backend the client tests run on: a started in-memory SqliteBackend, stopped when the test
+ * ends, with its subscriptions counted. The clock ticks one millisecond per read so creation
+ * times are distinct and queries have a stable order.
  */
-export function createTestBackend(): TestBackend {
+export async function createTestBackend(t: TestContext): Promise<TestBackend> {
   let clock = Date.UTC(2026, 0, 1);
-  return countSubscriptions(new FakeBackend({ now: () => clock++ }));
+  const backend = new SqliteBackend({ path: ':memory:', clock: () => clock++ });
+  await backend.start();
+  t.after(() => backend.stop());
+  return countSubscriptions(backend);
 }
 
+/** Wraps a backend so the subscriptions opened through it (and not yet closed) are counted. */
 export function countSubscriptions(inner: Backend): TestBackend {
   let open = 0;
   const subscribe = (listener: (notification: BackendNotification) => void): (() => void) => {
