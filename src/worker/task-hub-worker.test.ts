@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { getEventListeners } from 'node:events';
 import { describe, test } from 'node:test';
 import { create } from '@bufbuild/protobuf';
 import { isDurableTaskError } from '../api/errors.js';
@@ -167,6 +168,18 @@ describe('TaskHubWorker', () => {
     await worker.done;
     assert.equal(backend.listenerCount, 0);
     await assert.rejects(worker.start(), (err) => isDurableTaskError(err, 'INVALID_ARGUMENT'));
+  });
+
+  test('stop() detaches from the signal given to start', async () => {
+    const { worker } = setup({
+      executeOrchestrator: async (request) => greetOrchestrator(request),
+      executeActivity: async () => create(ActivityResponseSchema, {}),
+    });
+    const controller = new AbortController();
+    await worker.start(controller.signal);
+    assert.equal(getEventListeners(controller.signal, 'abort').length, 1);
+    await worker.stop();
+    assert.equal(getEventListeners(controller.signal, 'abort').length, 0);
   });
 
   test('stop before start resolves at once', async () => {

@@ -131,6 +131,8 @@ export class TaskHubWorker {
   readonly #activities: WorkLoopRunner<ActivityWorkItem>;
   #phase: Phase = 'new';
   #unsubscribe: (() => void) | undefined;
+  /** Removes the abort listener from start's signal (a long-lived signal must not keep us alive). */
+  #detachSignal: (() => void) | undefined;
   #stopped: Promise<void> | undefined;
   #markDone!: (error?: Error) => void;
   /** Settles when the worker has stopped; rejects when a loop failed. Never an unhandled rejection. */
@@ -193,8 +195,12 @@ export class TaskHubWorker {
     this.#orchestrations.workAvailable();
     this.#activities.workAvailable();
     if (signal) {
-      if (signal.aborted) void this.stop();
-      else signal.addEventListener('abort', () => void this.stop(), { once: true });
+      const onAbort = (): void => void this.stop();
+      if (signal.aborted) onAbort();
+      else {
+        signal.addEventListener('abort', onAbort, { once: true });
+        this.#detachSignal = () => signal.removeEventListener('abort', onAbort);
+      }
     }
     this.#logger.info({}, 'task hub worker started');
   }
@@ -214,6 +220,8 @@ export class TaskHubWorker {
     }
     this.#unsubscribe?.();
     this.#unsubscribe = undefined;
+    this.#detachSignal?.();
+    this.#detachSignal = undefined;
     await Promise.all([this.#orchestrations.stop(), this.#activities.stop()]);
     await this.done.catch(() => undefined);
     this.#logger.info({}, 'task hub worker stopped');
