@@ -1,3 +1,4 @@
+/* eslint-disable @typescript-eslint/no-unsafe-assignment -- the value of a `yield` is typed any, as in durabletask-js */
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { TaskFailedError } from '../api/failure-details.js';

@@ -40,7 +40,10 @@ export function describeAction(action: OrchestratorAction): string {
       );
       return `${id} ${status} ${payload(kind.value.result)}${carryover.length ? ` carryover=[${carryover.join(',')}]` : ''}`;
     }
-    default:
+    case 'terminateOrchestration':
+    case 'sendEntityMessage':
+    case 'rewindOrchestration':
+    case undefined:
       return `${id} ${kind.case ?? 'empty'}`;
   }
 }
