@@ -29,7 +29,7 @@ import {
   taskCompletedEvent,
 } from '../runtime/history-events.js';
 import { SidecarServer } from './sidecar-server.js';
-import { RawSidecarClient } from './test-client.js';
+import { RawSidecarClient } from './testing/raw-client.js';
 
 /** Polls `condition` until true; fails after `timeoutMs` (generous: the machines are shared). */
 async function waitFor(condition: () => boolean, what: string, timeoutMs = 10_000): Promise<void> {

@@ -11,7 +11,7 @@ import {
 } from '../../proto/orchestrator_service_pb.js';
 import { RemoteExecutor } from './remote-executor.js';
 import { ACCEPT_EVERYTHING } from './routing.js';
-import { ManualTime, MemorySink } from './test-fakes.js';
+import { ManualTime, MemorySink } from './testing/fakes.js';
 
 /** Lets the loops deliver what was enqueued. */
 async function settle(): Promise<void> {

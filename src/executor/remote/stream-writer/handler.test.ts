@@ -6,7 +6,7 @@ import {
   WorkItemSchema,
   type WorkItem,
 } from '../../../proto/orchestrator_service_pb.js';
-import { ManualTime, MemorySink } from '../test-fakes.js';
+import { ManualTime, MemorySink } from '../testing/fakes.js';
 import type { WriterEvent } from './events.js';
 import { WriterHandler } from './handler.js';
 

@@ -1,6 +1,6 @@
-import type { WorkItem } from '../../proto/orchestrator_service_pb.js';
-import type { Clock, TimerHandle, Timers } from './timers.js';
-import type { WorkItemSink } from './work-item-sink.js';
+import type { WorkItem } from '../../../proto/orchestrator_service_pb.js';
+import type { Clock, TimerHandle, Timers } from '../timers.js';
+import type { WorkItemSink } from '../work-item-sink.js';
 
 /** A virtual clock with timers that fire only when a test advances it. */
 export class ManualTime implements Clock, Timers {

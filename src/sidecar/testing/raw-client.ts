@@ -4,7 +4,7 @@ import {
   type SidecarMethodName,
   type SidecarRequest,
   type SidecarResponse,
-} from './service-definition.js';
+} from '../service-definition.js';
 
 /**
  * A bare gRPC client of TaskHubSidecarService for tests: it plays a worker (or a Dapr-style one
