@@ -1,10 +1,27 @@
 /**
- * The public embedded API: typed errors and instance types, the in-process client, the logger
- * interface, and the backend contract a client or worker runs on. Optional parts (PostgreSQL,
- * the sidecar) have their own subpath exports.
+ * The public embedded API: typed errors and instance types, the in-process client, the
+ * orchestration SDK, the worker with its in-process executor, the SQLite backend, the logger
+ * interface and the backend contract. Optional parts (PostgreSQL, the sidecar) have their own
+ * subpath exports.
  */
 export * from './api/index.js';
 export * from './client/index.js';
+export * from './sdk/index.js';
+export {
+  TaskHubWorker,
+  WORKER_DEFAULTS,
+  type Clock,
+  type TaskHubWorkerOptions,
+  type TimerHandle,
+  type WorkerLogger,
+} from './worker/index.js';
+export { InProcessExecutor, type InProcessExecutorOptions } from './executor/in-process-executor.js';
+export type { Executor } from './executor/executor.js';
+export {
+  SqliteBackend,
+  type SqliteBackendLogger,
+  type SqliteBackendOptions,
+} from './backend/sqlite/index.js';
 export { createLogger, SILENT_LOGGER, type Logger, type LogLevel } from './logging/logger.js';
 export type {
   ActivityWorkItem,
