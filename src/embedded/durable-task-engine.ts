@@ -1,0 +1,71 @@
+import type { Backend } from '../backend/backend.js';
+import { SqliteBackend } from '../backend/sqlite/index.js';
+import { TaskHubClient, type TaskHubClientOptions } from '../client/index.js';
+import { InProcessExecutor } from '../executor/in-process-executor.js';
+import { SILENT_LOGGER, type Logger } from '../logging/logger.js';
+import { Registry } from '../sdk/registry.js';
+import { TaskHubWorker, type TaskHubWorkerOptions } from '../worker/index.js';
+
+export interface DurableTaskEngineOptions {
+  /** The store. Default: a SQLite file `durabletask.db` in the working directory. */
+  readonly backend?: Backend;
+  /** Orchestrators and activities; default an empty registry to fill before `start()`. */
+  readonly registry?: Registry;
+  /** Worker tuning (concurrency, lease length, poll interval). */
+  readonly worker?: Omit<TaskHubWorkerOptions, 'backend' | 'executor' | 'logger'>;
+  /** Client tuning (payload limit, wait safety-net poll). */
+  readonly client?: Omit<TaskHubClientOptions, 'backend' | 'logger'>;
+  /** Default: silent. */
+  readonly logger?: Logger;
+}
+
+/**
+ * Everything an embedding process needs in one object: a backend, a worker that runs the
+ * registered orchestrators and activities in this process, and a client.
+ *
+ * `start()` starts the backend, then the worker. `stop()` stops the worker (in-flight work goes
+ * back to the store), then the backend; it is idempotent. The client stays usable between
+ * `start()` and `stop()`.
+ */
+export class DurableTaskEngine {
+  readonly backend: Backend;
+  readonly registry: Registry;
+  readonly client: TaskHubClient;
+  readonly #worker: TaskHubWorker;
+  #stopping: Promise<void> | undefined;
+
+  constructor(options: DurableTaskEngineOptions = {}) {
+    const logger = options.logger ?? SILENT_LOGGER;
+    this.backend = options.backend ?? new SqliteBackend();
+    this.registry = options.registry ?? new Registry();
+    this.client = new TaskHubClient({
+      ...options.client,
+      backend: this.backend,
+      logger: logger.child({ component: 'client' }),
+    });
+    this.#worker = new TaskHubWorker({
+      ...options.worker,
+      backend: this.backend,
+      executor: new InProcessExecutor(this.registry, {
+        logger: logger.child({ component: 'orchestration' }),
+      }),
+      logger: logger.child({ component: 'worker' }),
+    });
+  }
+
+  async start(): Promise<void> {
+    await this.backend.start();
+    await this.#worker.start();
+  }
+
+  stop(): Promise<void> {
+    this.#stopping ??= (async () => {
+      try {
+        await this.#worker.stop();
+      } finally {
+        await this.backend.stop();
+      }
+    })();
+    return this.#stopping;
+  }
+}

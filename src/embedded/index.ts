@@ -1,0 +1,1 @@
+export { DurableTaskEngine, type DurableTaskEngineOptions } from './durable-task-engine.js';
