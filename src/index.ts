@@ -7,6 +7,7 @@
 export * from './api/index.js';
 export * from './client/index.js';
 export * from './sdk/index.js';
+export * from './embedded/index.js';
 export {
   TaskHubWorker,
   WORKER_DEFAULTS,
