@@ -1,9 +1,8 @@
 /**
  * The public embedded API: the DurableTaskEngine composition, typed errors and instance types,
- * the in-process client, the
- * orchestration SDK, the worker with its in-process executor, the SQLite backend, the logger
- * interface and the backend contract. Optional parts (PostgreSQL, the sidecar) have their own
- * subpath exports.
+ * the in-process client, the orchestration SDK, the worker with its in-process executor, the
+ * SQLite backend, the logger interface and the backend contract. Optional parts (PostgreSQL,
+ * the sidecar) have their own subpath exports.
  */
 export * from './api/index.js';
 export * from './client/index.js';
