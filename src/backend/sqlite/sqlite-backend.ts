@@ -14,7 +14,8 @@ import type {
   OrchestrationWorkItem,
 } from '../backend.js';
 import { InstanceQueries } from './instance-queries.js';
-import { ChangeSet, Notifier } from './notifier.js';
+import { GroupCommitter } from './group-commit.js';
+import { Notifier, type ChangeSet } from './notifier.js';
 import { decodeEvent, encodeEvent, instanceStateFromRow } from './rows.js';
 import { migrate } from './schema.js';
 import { prepareStatements, type Statements } from './statements.js';
@@ -36,6 +37,11 @@ export interface SqliteBackendOptions {
   readonly synchronous?: 'FULL' | 'NORMAL';
   /** How long a write waits for another connection's lock before failing. Default 5000 ms. */
   readonly busyTimeoutMs?: number;
+  /**
+   * Schedules the commit of the writes gathered so far (group commit, see group-commit.ts).
+   * Default setImmediate: every write issued in one event-loop turn shares one transaction.
+   */
+  readonly scheduleFlush?: (flush: () => void) => void;
   readonly logger?: SqliteBackendLogger;
 }
 
@@ -48,8 +54,7 @@ interface Open {
   readonly db: Database.Database;
   readonly s: Statements;
   readonly queries: InstanceQueries;
-  /** One transaction wrapper, created once: runs its argument inside BEGIN IMMEDIATE … COMMIT. */
-  readonly inTransaction: Database.Transaction<<T>(work: () => T) => T>;
+  readonly writes: GroupCommitter;
 }
 
 /**
@@ -62,6 +67,7 @@ export class SqliteBackend implements Backend {
   readonly #clock: () => number;
   readonly #synchronous: 'FULL' | 'NORMAL';
   readonly #busyTimeoutMs: number;
+  readonly #scheduleFlush: (flush: () => void) => void;
   readonly #logger: SqliteBackendLogger;
   readonly #notifier: Notifier;
   #open: Open | undefined;
@@ -71,6 +77,7 @@ export class SqliteBackend implements Backend {
     this.#clock = options.clock ?? Date.now;
     this.#synchronous = options.synchronous ?? 'FULL';
     this.#busyTimeoutMs = options.busyTimeoutMs ?? 5000;
+    this.#scheduleFlush = options.scheduleFlush ?? ((flush) => void setImmediate(flush));
     this.#logger = options.logger ?? NO_OP_LOGGER;
     this.#notifier = new Notifier((err) => this.#logger.error({ err }, 'A backend listener threw.'));
   }
@@ -82,11 +89,20 @@ export class SqliteBackend implements Backend {
       db.pragma('journal_mode = WAL');
       db.pragma(`synchronous = ${this.#synchronous}`);
       migrate(db);
+      // One wrapper, created once: at top level BEGIN IMMEDIATE … COMMIT (the write lock up
+      // front), nested inside a transaction a SAVEPOINT.
+      const transaction = db.transaction((work: () => unknown) => work());
       this.#open = {
         db,
         s: prepareStatements(db),
         queries: new InstanceQueries(db),
-        inTransaction: db.transaction(<T>(work: () => T): T => work()),
+        writes: new GroupCommitter({
+          inTransaction: (fn) => transaction.immediate(fn) as ReturnType<typeof fn>,
+          inSavepoint: (fn) => transaction(fn) as ReturnType<typeof fn>,
+          clock: this.#clock,
+          schedule: this.#scheduleFlush,
+          onCommitted: (changes) => this.#notifier.emitAll(changes),
+        }),
       };
     } catch (err) {
       db.close();
@@ -97,7 +113,10 @@ export class SqliteBackend implements Backend {
   async stop(): Promise<void> {
     const open = this.#open;
     this.#open = undefined;
-    open?.db.close();
+    if (!open) return;
+    // Writes already accepted are committed (and answered) before the database closes.
+    open.writes.flush();
+    open.db.close();
   }
 
   async now(): Promise<number> {
@@ -108,14 +127,13 @@ export class SqliteBackend implements Backend {
     return this.#notifier.subscribe(listener);
   }
 
-  /** Runs `work` in one write transaction and announces its changes once it has committed. */
-  #write<T>(work: (s: Statements, now: number, changes: ChangeSet) => T): T {
-    const { s, inTransaction } = this.#opened();
-    const changes = new ChangeSet();
-    const now = this.#clock();
-    const result = inTransaction.immediate(() => work(s, now, changes)) as T;
-    this.#notifier.emitAll(changes);
-    return result;
+  /**
+   * Runs `work` atomically (its own savepoint in the next group commit); settles once committed,
+   * after its changes were announced.
+   */
+  async #write<T>(work: (s: Statements, now: number, changes: ChangeSet) => T): Promise<T> {
+    const { s, writes } = this.#opened();
+    return writes.submit((now, changes) => work(s, now, changes));
   }
 
   #opened(): Open {
@@ -124,11 +142,11 @@ export class SqliteBackend implements Backend {
   }
 
   async createInstance(startEvent: HistoryEvent, options?: CreateInstanceOptions): Promise<void> {
-    this.#write((s, now, changes) => createInstanceRows(s, startEvent, now, options, changes));
+    await this.#write((s, now, changes) => createInstanceRows(s, startEvent, now, options, changes));
   }
 
   async addEvent(instanceId: string, event: HistoryEvent, visibleAt?: number): Promise<void> {
-    this.#write((s, now, changes) => {
+    await this.#write((s, now, changes) => {
       if (!s.selectInstanceHead.get(instanceId)) throw new InstanceNotFoundError(instanceId);
       s.insertInbox.run(instanceId, encodeEvent(event), visibleAt ?? now);
       changes.orchestrationWork = true;
@@ -175,11 +193,11 @@ export class SqliteBackend implements Backend {
   }
 
   async commitOrchestrationTurn(item: OrchestrationWorkItem, result: TurnResult): Promise<void> {
-    this.#write((s, now, changes) => commitTurn(s, item, result, now, changes));
+    await this.#write((s, now, changes) => commitTurn(s, item, result, now, changes));
   }
 
   async abandonOrchestrationWorkItem(item: OrchestrationWorkItem, delayMs: number): Promise<void> {
-    this.#write((s, now, changes) => {
+    await this.#write((s, now, changes) => {
       const visibleAt = now + Math.max(0, delayMs);
       // With a delay the instance stays closed to leases until then, so no later event of it is
       // handled before the delayed ones (turn order is arrival order).
@@ -229,7 +247,7 @@ export class SqliteBackend implements Backend {
   }
 
   async completeActivityWorkItem(item: ActivityWorkItem, result: HistoryEvent): Promise<void> {
-    this.#write((s, now, changes) => {
+    await this.#write((s, now, changes) => {
       const deleted = s.deleteLockedTask.run(Number(item.id), item.lockToken, now);
       if (deleted.changes === 0)
         throw new LockLostError(`activity task ${item.taskId} of '${item.instanceId}'`);
@@ -243,7 +261,7 @@ export class SqliteBackend implements Backend {
   }
 
   async abandonActivityWorkItem(item: ActivityWorkItem, delayMs: number): Promise<void> {
-    this.#write((s, now, changes) => {
+    await this.#write((s, now, changes) => {
       const released = s.releaseTaskLock.run(now + Math.max(0, delayMs), Number(item.id), item.lockToken);
       if (released.changes === 0)
         throw new LockLostError(`activity task ${item.taskId} of '${item.instanceId}'`);

@@ -50,6 +50,22 @@ export function instanceConformanceTests(factory: ConformanceFactory): void {
     });
   });
 
+  test('concurrent creates of one id: exactly one wins, unrelated writes are unaffected', async () => {
+    await withBackend(factory, async (ctx) => {
+      const at = await ctx.now();
+      const results = await Promise.allSettled([
+        ctx.backend.createInstance(startEvent('race', at, { input: '"1"' })),
+        ctx.backend.createInstance(startEvent('race', at, { input: '"2"' })),
+        ctx.backend.createInstance(startEvent('bystander', at)),
+      ]);
+      assert.equal(results.filter((r) => r.status === 'fulfilled').length, 2);
+      assert.equal(results[2]?.status, 'fulfilled');
+      const winner = results[0]?.status === 'fulfilled' ? '"1"' : '"2"';
+      assert.equal((await ctx.backend.getInstance('race', true))?.input, winner);
+      assert.ok(await ctx.backend.getInstance('bystander', false));
+    });
+  });
+
   test('replaceableStatuses replaces a finished instance and nothing else', async () => {
     await withBackend(factory, async (ctx) => {
       await ctx.createCompleted('reuse', '"old-output"');

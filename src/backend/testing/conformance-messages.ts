@@ -106,6 +106,9 @@ export function messageConformanceTests(factory: ConformanceFactory): void {
       assert.equal(await ctx.backend.getInstance('nobody', false), undefined);
       assert.deepEqual((await ctx.backend.listInstanceIds({})).items, ['lonely']);
       await ctx.assertNoOrchestrationWork();
+      // Nothing was kept for later either: an instance created with that id sees only its start.
+      await ctx.create('nobody');
+      assert.deepEqual(kinds((await ctx.lease('nobody')).newEvents), ['executionStarted']);
     });
   });
 

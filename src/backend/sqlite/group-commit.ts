@@ -1,0 +1,91 @@
+import { ChangeSet } from './notifier.js';
+
+/**
+ * Group commit: writes submitted during one turn of the event loop run in ONE SQLite transaction,
+ * each inside its own savepoint, so a batch pays for one fsync instead of one per write (with
+ * synchronous=FULL the fsync dominates). A write that throws rolls back to its savepoint only and
+ * rejects its own promise; the others commit. Promises settle, and notifications go out, only
+ * after the batch has committed, so a resolved write is durable.
+ */
+
+export interface GroupCommitDeps {
+  /** Runs `fn` in an outer write transaction (BEGIN IMMEDIATE … COMMIT). */
+  readonly inTransaction: <T>(fn: () => T) => T;
+  /** Runs `fn` in a savepoint of the current transaction, rolled back if `fn` throws. */
+  readonly inSavepoint: <T>(fn: () => T) => T;
+  readonly clock: () => number;
+  /** Schedules a batch flush after the current turn (default: setImmediate). */
+  readonly schedule: (flush: () => void) => void;
+  /** Announces what a committed write changed. */
+  readonly onCommitted: (changes: ChangeSet) => void;
+}
+
+interface PendingWrite {
+  readonly work: (now: number, changes: ChangeSet) => unknown;
+  readonly resolve: (value: unknown) => void;
+  readonly reject: (err: unknown) => void;
+}
+
+interface Outcome {
+  readonly write: PendingWrite;
+  readonly ok: boolean;
+  readonly value: unknown;
+  readonly changes: ChangeSet;
+}
+
+export class GroupCommitter {
+  readonly #deps: GroupCommitDeps;
+  #pending: PendingWrite[] = [];
+
+  constructor(deps: GroupCommitDeps) {
+    this.#deps = deps;
+  }
+
+  /** Queues `work` for the next batch; settles with its result once the batch committed. */
+  submit<T>(work: (now: number, changes: ChangeSet) => T): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      this.#pending.push({ work, resolve: resolve as (value: unknown) => void, reject });
+      if (this.#pending.length === 1) this.#deps.schedule(() => this.flush());
+    });
+  }
+
+  /** Runs every queued write now (also called on stop, so none is left unanswered). */
+  flush(): void {
+    const batch = this.#pending;
+    if (batch.length === 0) return;
+    this.#pending = [];
+    let outcomes: Outcome[];
+    try {
+      outcomes = this.#deps.inTransaction(() => batch.map((write) => this.#runOne(write)));
+    } catch (err) {
+      // The commit itself failed (disk full, I/O error): nothing of the batch was written.
+      for (const write of batch) write.reject(err);
+      return;
+    }
+    for (const outcome of outcomes) {
+      if (!outcome.ok) {
+        outcome.write.reject(outcome.value);
+        continue;
+      }
+      this.#deps.onCommitted(outcome.changes);
+      outcome.write.resolve(outcome.value);
+    }
+  }
+
+  /** Fails every queued write without running it (the backend is closing without a database). */
+  rejectPending(err: unknown): void {
+    const batch = this.#pending;
+    this.#pending = [];
+    for (const write of batch) write.reject(err);
+  }
+
+  #runOne(write: PendingWrite): Outcome {
+    const changes = new ChangeSet();
+    try {
+      const value = this.#deps.inSavepoint(() => write.work(this.#deps.clock(), changes));
+      return { write, ok: true, value, changes };
+    } catch (err) {
+      return { write, ok: false, value: err, changes };
+    }
+  }
+}
