@@ -162,7 +162,12 @@ export class SqliteBackend implements Backend {
       s.lockInstance.run(lockToken, lockedUntil, candidate.id);
       // Leased rows become invisible until the lease expires (see schema.ts).
       const rows = s.leaseInboxRows
-        .all({ lockedUntil, instanceId: candidate.id, now, limit: options.maxEvents ?? NO_LIMIT })
+        .all({
+          lockedUntil,
+          instanceId: candidate.id,
+          now,
+          limit: options.maxEvents === undefined ? NO_LIMIT : Math.max(1, options.maxEvents),
+        })
         .sort((a, b) => a.id - b.id);
       return {
         instanceId: candidate.id,
