@@ -12,9 +12,17 @@ const INSTANCE_COLUMNS = `id, name, version, execution_id, status, created_at, l
 
 export type Statements = ReturnType<typeof prepareStatements>;
 
+/** The part of a better-sqlite3 statement the backend uses, typed by its parameters and row. */
+export interface Stmt<P extends unknown[], R = unknown> {
+  run(...params: P): Database.RunResult;
+  get(...params: P): R | undefined;
+  all(...params: P): R[];
+}
+
 export function prepareStatements(db: Database.Database) {
+  const prepare = <P extends unknown[], R = unknown>(sql: string): Stmt<P, R> => db.prepare<P, R>(sql);
   return {
-    insertInstance: db.prepare<
+    insertInstance: prepare<
       [
         {
           id: string;
@@ -35,17 +43,15 @@ export function prepareStatements(db: Database.Database) {
        VALUES (@id, @name, @version, @executionId, @status, @now, @now, @scheduledStartAt, @input,
         @parentInstanceId, @tags)`,
     ),
-    selectInstance: db.prepare<[string], InstanceRow>(
-      `SELECT ${INSTANCE_COLUMNS} FROM instances WHERE id = ?`,
-    ),
-    selectInstanceHead: db.prepare<[string], { status: number; execution_id: string }>(
+    selectInstance: prepare<[string], InstanceRow>(`SELECT ${INSTANCE_COLUMNS} FROM instances WHERE id = ?`),
+    selectInstanceHead: prepare<[string], { status: number; execution_id: string }>(
       'SELECT status, execution_id FROM instances WHERE id = ?',
     ),
-    selectLock: db.prepare<[string], LockRow>('SELECT lock_token, locked_until FROM instances WHERE id = ?'),
-    selectChildren: db.prepare<[string], { id: string; status: number }>(
+    selectLock: prepare<[string], LockRow>('SELECT lock_token, locked_until FROM instances WHERE id = ?'),
+    selectChildren: prepare<[string], { id: string; status: number }>(
       'SELECT id, status FROM instances WHERE parent_instance_id = ? ORDER BY id',
     ),
-    updateInstanceFromTurn: db.prepare<
+    updateInstanceFromTurn: prepare<
       [
         {
           id: string;
@@ -72,18 +78,18 @@ export function prepareStatements(db: Database.Database) {
         lock_token = NULL, locked_until = NULL
        WHERE id = @id`,
     ),
-    deleteInstance: db.prepare<[string]>('DELETE FROM instances WHERE id = ?'),
+    deleteInstance: prepare<[string]>('DELETE FROM instances WHERE id = ?'),
 
     // Orchestration leases.
-    findLeasableInstance: db.prepare<[{ now: number }], { id: string }>(
+    findLeasableInstance: prepare<[{ now: number }], { id: string }>(
       `SELECT e.instance_id AS id FROM inbox e JOIN instances i ON i.id = e.instance_id
        WHERE e.visible_at <= @now AND (i.locked_until IS NULL OR i.locked_until <= @now)
        ORDER BY e.visible_at, e.id LIMIT 1`,
     ),
-    lockInstance: db.prepare<[string, number, string]>(
+    lockInstance: prepare<[string, number, string]>(
       'UPDATE instances SET lock_token = ?, locked_until = ? WHERE id = ?',
     ),
-    leaseInboxRows: db.prepare<
+    leaseInboxRows: prepare<
       [{ lockedUntil: number; instanceId: string; now: number; limit: number }],
       InboxRow
     >(
@@ -92,61 +98,61 @@ export function prepareStatements(db: Database.Database) {
          ORDER BY id LIMIT @limit)
        RETURNING id, event, lease_count`,
     ),
-    renewInstanceLock: db.prepare<[number, string, string, number]>(
+    renewInstanceLock: prepare<[number, string, string, number]>(
       'UPDATE instances SET locked_until = ? WHERE id = ? AND lock_token = ? AND locked_until > ?',
     ),
-    releaseInstanceLock: db.prepare<[number | null, string, string]>(
+    releaseInstanceLock: prepare<[number | null, string, string]>(
       'UPDATE instances SET lock_token = NULL, locked_until = ? WHERE id = ? AND lock_token = ?',
     ),
-    setInboxVisibleByIds: db.prepare<[number, string, string]>(
+    setInboxVisibleByIds: prepare<[number, string, string]>(
       'UPDATE inbox SET visible_at = ? WHERE instance_id = ? AND id IN (SELECT value FROM json_each(?))',
     ),
-    deleteInboxByIds: db.prepare<[string, string]>(
+    deleteInboxByIds: prepare<[string, string]>(
       'DELETE FROM inbox WHERE instance_id = ? AND id IN (SELECT value FROM json_each(?))',
     ),
-    hasVisibleInbox: db.prepare<[string, number], { found: number }>(
+    hasVisibleInbox: prepare<[string, number], { found: number }>(
       'SELECT 1 AS found FROM inbox WHERE instance_id = ? AND visible_at <= ? LIMIT 1',
     ),
-    insertInbox: db.prepare<[string, Uint8Array, number]>(
+    insertInbox: prepare<[string, Uint8Array, number]>(
       'INSERT INTO inbox (instance_id, event, visible_at) VALUES (?, ?, ?)',
     ),
-    deleteInboxOf: db.prepare<[string]>('DELETE FROM inbox WHERE instance_id = ?'),
+    deleteInboxOf: prepare<[string]>('DELETE FROM inbox WHERE instance_id = ?'),
 
     // History.
-    selectHistory: db.prepare<[string], { event: Uint8Array }>(
+    selectHistory: prepare<[string], { event: Uint8Array }>(
       'SELECT event FROM history WHERE instance_id = ? ORDER BY seq',
     ),
-    nextHistorySeq: db.prepare<[string], { next: number }>(
+    nextHistorySeq: prepare<[string], { next: number }>(
       'SELECT COALESCE(MAX(seq) + 1, 0) AS next FROM history WHERE instance_id = ?',
     ),
-    insertHistory: db.prepare<[string, number, Uint8Array]>(
+    insertHistory: prepare<[string, number, Uint8Array]>(
       'INSERT INTO history (instance_id, seq, event) VALUES (?, ?, ?)',
     ),
-    deleteHistoryOf: db.prepare<[string]>('DELETE FROM history WHERE instance_id = ?'),
+    deleteHistoryOf: prepare<[string]>('DELETE FROM history WHERE instance_id = ?'),
 
     // Activity tasks.
-    insertTask: db.prepare<[string, string, number, Uint8Array, number]>(
+    insertTask: prepare<[string, string, number, Uint8Array, number]>(
       `INSERT INTO tasks (instance_id, execution_id, task_id, event, visible_at) VALUES (?, ?, ?, ?, ?)`,
     ),
-    leaseTask: db.prepare<[{ lockToken: string; lockedUntil: number; now: number }], TaskRow>(
+    leaseTask: prepare<[{ lockToken: string; lockedUntil: number; now: number }], TaskRow>(
       `UPDATE tasks SET lock_token = @lockToken, locked_until = @lockedUntil, visible_at = @lockedUntil,
          lease_count = lease_count + 1
        WHERE id = (SELECT id FROM tasks WHERE visible_at <= @now ORDER BY visible_at, id LIMIT 1)
        RETURNING id, instance_id, execution_id, task_id, event, lease_count`,
     ),
-    renewTaskLock: db.prepare<[{ lockedUntil: number; id: number; lockToken: string; now: number }]>(
+    renewTaskLock: prepare<[{ lockedUntil: number; id: number; lockToken: string; now: number }]>(
       `UPDATE tasks SET locked_until = @lockedUntil, visible_at = @lockedUntil
        WHERE id = @id AND lock_token = @lockToken AND locked_until > @now`,
     ),
-    deleteLockedTask: db.prepare<[number, string, number]>(
+    deleteLockedTask: prepare<[number, string, number]>(
       'DELETE FROM tasks WHERE id = ? AND lock_token = ? AND locked_until > ?',
     ),
-    releaseTaskLock: db.prepare<[number, number, string]>(
+    releaseTaskLock: prepare<[number, number, string]>(
       'UPDATE tasks SET lock_token = NULL, locked_until = NULL, visible_at = ? WHERE id = ? AND lock_token = ?',
     ),
-    deleteTasksOf: db.prepare<[string]>('DELETE FROM tasks WHERE instance_id = ?'),
+    deleteTasksOf: prepare<[string]>('DELETE FROM tasks WHERE instance_id = ?'),
 
-    nextDueTime: db.prepare<[{ now: number }], { due: number | null }>(
+    nextDueTime: prepare<[{ now: number }], { due: number | null }>(
       `SELECT MIN(due) AS due FROM (
          SELECT MIN(visible_at) AS due FROM inbox WHERE visible_at > @now
          UNION ALL SELECT MIN(visible_at) FROM tasks WHERE visible_at > @now)`,
