@@ -97,7 +97,9 @@ export interface Backend {
   renewActivityLease(item: ActivityWorkItem, lockDurationMs: number): Promise<number>;
   /**
    * Deletes the task and adds its result (TaskCompleted or TaskFailed) to the instance's inbox in
-   * one transaction. Throws LockLostError when the lease was lost.
+   * one transaction. Throws LockLostError when the lease was lost. The result is dropped when the
+   * instance is gone or runs another execution now (continue-as-new, replaced): task ids repeat
+   * across executions, so a stale result must never reach the new one.
    */
   completeActivityWorkItem(item: ActivityWorkItem, result: HistoryEvent): Promise<void>;
   abandonActivityWorkItem(item: ActivityWorkItem, delayMs: number): Promise<void>;
