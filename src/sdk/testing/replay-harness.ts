@@ -9,6 +9,8 @@ import {
 import { executionStartedEvent, orchestratorStartedEvent } from '../../runtime/history-events.js';
 import { confirmActions } from '../history-builder.js';
 import { executeOrchestration, type OrchestratorLookup } from '../orchestration-executor.js';
+import type { Orchestrator } from '../orchestrator.js';
+import { Registry } from '../registry.js';
 
 /** Replay tests: feed a history turn by turn, read the actions back as short strings. */
 
@@ -139,4 +141,9 @@ export class ReplayScenario {
   #options(): { logger?: Logger } {
     return this.#logger ? { logger: this.#logger } : {};
   }
+}
+
+/** A scenario for one orchestrator registered under `name`. */
+export function scenarioFor(name: string, orchestrator: Orchestrator<never, unknown>): ReplayScenario {
+  return new ReplayScenario(new Registry().addNamedOrchestrator(name, orchestrator));
 }
