@@ -59,12 +59,6 @@ export class ExternalEvents {
       .sort((a, b) => a.seq - b.seq)
       .map((entry) => entry.event);
   }
-
-  get waiterCount(): number {
-    let count = 0;
-    for (const queue of this.#waiters.values()) count += queue.length;
-    return count;
-  }
 }
 
 function keyOf(name: string): string {

@@ -73,10 +73,6 @@ export class RuntimeOrchestrationContext implements OrchestrationContext {
     return this.#status !== undefined;
   }
 
-  get status(): OrchestrationStatus | undefined {
-    return this.#status;
-  }
-
   get customStatus(): string | undefined {
     return this.#customStatus;
   }
