@@ -161,3 +161,22 @@ export async function historyShape(client: TaskHubClient, instanceId: string): P
   const history = await client.getOrchestrationHistory(instanceId);
   return history.map((event) => event.eventType.case);
 }
+
+function epochMs(timestamp: { seconds: bigint; nanos: number } | undefined): number {
+  return timestamp === undefined ? 0 : Number(timestamp.seconds) * 1000 + Math.floor(timestamp.nanos / 1e6);
+}
+
+/**
+ * For each TimerCreated of a history: how long after the time of its turn (the preceding
+ * OrchestratorStarted, the orchestrator's current time) the timer was set to fire, in ms.
+ */
+export function timerDelaysMs(history: readonly HistoryEvent[]): number[] {
+  let turnTime = 0;
+  const delays: number[] = [];
+  for (const event of history) {
+    if (event.eventType.case === 'orchestratorStarted') turnTime = epochMs(event.timestamp);
+    if (event.eventType.case === 'timerCreated')
+      delays.push(epochMs(event.eventType.value.fireAt) - turnTime);
+  }
+  return delays;
+}
