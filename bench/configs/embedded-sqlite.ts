@@ -17,6 +17,20 @@ export const embeddedSqlite: BenchConfig = {
   },
 };
 
+/**
+ * The same with synchronous=NORMAL: commits are not fsynced (WAL still keeps the file consistent;
+ * power loss may drop the last commits). Not durable: never a headline figure, only to show what
+ * fsync costs.
+ */
+export const embeddedSqliteNormal: BenchConfig = {
+  name: 'embedded-sqlite-normal',
+  description: 'as embedded-sqlite but synchronous=NORMAL (NOT durable on power loss)',
+  async create(scratchDir: string, _runId: string, tuning: Tuning): Promise<RunningTarget> {
+    const backend = new SqliteBackend({ path: join(scratchDir, 'bench.db'), synchronous: 'NORMAL' });
+    return startEmbedded(backend, tuning);
+  },
+};
+
 /** Starts a DurableTaskEngine on `backend` with the bench orchestrations, as a bench target. */
 export async function startEmbedded(backend: Backend, tuning: Tuning): Promise<RunningTarget> {
   const engine = new DurableTaskEngine({
