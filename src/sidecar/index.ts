@@ -11,3 +11,12 @@ export {
 export { toGrpcStatus, toGrpcStreamError, type GrpcStatusError } from './status-codes.js';
 export { unaryHandler } from './unary.js';
 export { WorkItemsService, type WorkItemsServiceOptions } from './work-items-service.js';
+export {
+  Sidecar,
+  DEFAULT_MAX_MESSAGE_BYTES,
+  DEFAULT_SIDECAR_PORT,
+  type SidecarAddress,
+  type SidecarListenOptions,
+  type SidecarOptions,
+} from './sidecar.js';
+export { createClientHandlers, type ClientRpcDeps } from './client-rpcs/index.js';
