@@ -1,0 +1,121 @@
+import type { BackendNotification } from '../backend.js';
+
+/**
+ * Notifications of the PostgreSQL backend. A write collects what it changed in a ChangeSet inside
+ * its transaction and sends it with NOTIFY (delivered to other processes only if it commits);
+ * once committed, the writing backend announces it to its own subscribers directly. Each payload
+ * names its origin so the echo that comes back through LISTEN is not announced twice.
+ *
+ * Payload: JSON `{ "s": origin, "o"?: 1, "a"?: 1, "u"?: [instanceId, …] }`, split so that none
+ * exceeds PostgreSQL's 8000-byte limit.
+ */
+
+/** What one write changed. */
+export class ChangeSet {
+  orchestrationWork = false;
+  activityWork = false;
+  readonly updatedInstances = new Set<string>();
+
+  get isEmpty(): boolean {
+    return !this.orchestrationWork && !this.activityWork && this.updatedInstances.size === 0;
+  }
+
+  toNotifications(): BackendNotification[] {
+    const list: BackendNotification[] = [];
+    if (this.orchestrationWork) list.push({ kind: 'orchestration-work' });
+    if (this.activityWork) list.push({ kind: 'activity-work' });
+    for (const instanceId of this.updatedInstances) list.push({ kind: 'instance-updated', instanceId });
+    return list;
+  }
+}
+
+/** Room left under the 8000-byte NOTIFY limit for the JSON around the ids. */
+const MAX_PAYLOAD_BYTES = 7500;
+
+interface Payload {
+  s: string;
+  o?: 1;
+  a?: 1;
+  u?: string[];
+}
+
+/** The NOTIFY payloads for `changes` (none when nothing changed). */
+export function encodeChanges(origin: string, changes: ChangeSet): string[] {
+  if (changes.isEmpty) return [];
+  const payloads: string[] = [];
+  let current: Payload = { s: origin };
+  if (changes.orchestrationWork) current.o = 1;
+  if (changes.activityWork) current.a = 1;
+  let size = Buffer.byteLength(JSON.stringify(current));
+  for (const instanceId of changes.updatedInstances) {
+    const idSize = Buffer.byteLength(JSON.stringify(instanceId)) + 8;
+    if (current.u && size + idSize > MAX_PAYLOAD_BYTES) {
+      payloads.push(JSON.stringify(current));
+      current = { s: origin };
+      size = Buffer.byteLength(JSON.stringify(current));
+    }
+    (current.u ??= []).push(instanceId);
+    size += idSize;
+  }
+  payloads.push(JSON.stringify(current));
+  return payloads;
+}
+
+export interface DecodedPayload {
+  readonly origin: string;
+  readonly notifications: BackendNotification[];
+}
+
+/** Parses a payload; undefined when it is not one of ours. */
+export function decodeChanges(payload: string): DecodedPayload | undefined {
+  let value: unknown;
+  try {
+    value = JSON.parse(payload);
+  } catch {
+    return undefined;
+  }
+  if (typeof value !== 'object' || value === null) return undefined;
+  const { s, o, a, u } = value as Partial<Record<keyof Payload, unknown>>;
+  if (typeof s !== 'string') return undefined;
+  const changes = new ChangeSet();
+  changes.orchestrationWork = o === 1;
+  changes.activityWork = a === 1;
+  if (Array.isArray(u)) {
+    for (const id of u) if (typeof id === 'string') changes.updatedInstances.add(id);
+  }
+  return { origin: s, notifications: changes.toNotifications() };
+}
+
+/**
+ * In-process fan-out to subscribers. A listener that throws is isolated from the others and from
+ * the writer (a broken listener must not turn a committed write into a reported failure).
+ */
+export class NotificationFanOut {
+  readonly #listeners = new Set<(notification: BackendNotification) => void>();
+  readonly #onListenerError: (err: unknown) => void;
+
+  constructor(onListenerError: (err: unknown) => void) {
+    this.#onListenerError = onListenerError;
+  }
+
+  subscribe(listener: (notification: BackendNotification) => void): () => void {
+    // Wrapped so the same function subscribed twice gets two independent subscriptions.
+    const entry = (notification: BackendNotification): void => listener(notification);
+    this.#listeners.add(entry);
+    return () => {
+      this.#listeners.delete(entry);
+    };
+  }
+
+  emit(notifications: readonly BackendNotification[]): void {
+    for (const notification of notifications) {
+      for (const listener of [...this.#listeners]) {
+        try {
+          listener(notification);
+        } catch (err) {
+          this.#onListenerError(err);
+        }
+      }
+    }
+  }
+}

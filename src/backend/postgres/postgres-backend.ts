@@ -1,0 +1,397 @@
+import { randomUUID } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
+import pg from 'pg';
+import { InstanceNotFoundError, LockLostError, NotCompletedError } from '../../api/errors.js';
+import type { InstancePage, InstanceQuery, InstanceState, PurgeFilter } from '../../api/instance.js';
+import { isTerminalStatus } from '../../api/status.js';
+import type { HistoryEvent } from '../../proto/orchestrator_service_pb.js';
+import type { TurnResult } from '../../runtime/turn.js';
+import type {
+  ActivityWorkItem,
+  Backend,
+  BackendNotification,
+  CreateInstanceOptions,
+  LeaseOptions,
+  OrchestrationWorkItem,
+} from '../backend.js';
+import { Database } from './database.js';
+import { InstanceQueries } from './instance-queries.js';
+import { NotificationListener } from './listener.js';
+import { migrate, type MigrationResult } from './migrate.js';
+import { ChangeSet, decodeChanges, encodeChanges, NotificationFanOut } from './notifications.js';
+import {
+  channelName,
+  compileOptions,
+  type CompiledPostgresOptions,
+  type PostgresBackendOptions,
+} from './options.js';
+import { BACKEND_PG_TYPES } from './pg-types.js';
+import {
+  decodeEvent,
+  encodeEvent,
+  instanceStateFromRow,
+  type InboxRow,
+  type InstanceHeadRow,
+  type InstanceRow,
+  type TaskRow,
+} from './rows.js';
+import { quoteIdentifier } from './sql/compile.js';
+import { compileBackendStatements, type Statements } from './statements.js';
+import { commitTurn, createInstanceRows, purgeTree, type WriteScope } from './writes.js';
+
+interface Open {
+  readonly pool: pg.Pool;
+  readonly db: Database;
+  readonly listener: NotificationListener;
+}
+
+/** Lease and delay durations as whole, non-negative milliseconds (bigint parameters). */
+function durationParam(ms: number): number {
+  return Math.max(0, Math.ceil(ms));
+}
+
+/**
+ * The scale-out backend: several engine processes share one PostgreSQL database (one schema per
+ * task hub) and compete for work with leases. Instances and tasks are leased with
+ * `FOR … SKIP LOCKED` and expire by the database clock; every write is one transaction that also
+ * sends NOTIFY, which one listening connection per backend turns into `subscribe` callbacks, so
+ * idle workers and waiting clients in every process wake up without polling.
+ */
+export class PostgresBackend implements Backend {
+  readonly #options: CompiledPostgresOptions;
+  readonly #quotedSchema: string;
+  readonly #channel: string;
+  readonly #s: Statements;
+  readonly #queries: InstanceQueries;
+  readonly #fanOut: NotificationFanOut;
+  /** Tags this backend's NOTIFY payloads, so their echo through LISTEN is not announced twice. */
+  readonly #origin = randomUUID();
+  #open: Open | undefined;
+  #starting: Promise<void> | undefined;
+  #lastMigration: MigrationResult | undefined;
+
+  constructor(options: PostgresBackendOptions) {
+    this.#options = compileOptions(options);
+    this.#quotedSchema = quoteIdentifier(this.#options.schema);
+    this.#channel = channelName(this.#options.schema);
+    this.#s = compileBackendStatements(this.#quotedSchema);
+    this.#queries = new InstanceQueries(this.#quotedSchema);
+    this.#fanOut = new NotificationFanOut((err) =>
+      this.#options.logger.error({ err }, 'A backend listener threw.'),
+    );
+  }
+
+  /** The schema this backend's tables live in. */
+  get schema(): string {
+    return this.#options.schema;
+  }
+
+  /** What the last `start()` did to the schema (for diagnostics and tests). */
+  get lastMigration(): MigrationResult | undefined {
+    return this.#lastMigration;
+  }
+
+  async start(): Promise<void> {
+    if (this.#open) return;
+    this.#starting ??= this.#startOnce().finally(() => {
+      this.#starting = undefined;
+    });
+    return this.#starting;
+  }
+
+  async #startOnce(): Promise<void> {
+    const options = this.#options;
+    const logger = options.logger;
+    const pool = new pg.Pool({
+      connectionString: options.connectionString,
+      max: options.poolSize,
+      application_name: options.applicationName,
+      connectionTimeoutMillis: options.connectionTimeoutMs,
+      keepAlive: true,
+      types: BACKEND_PG_TYPES,
+    });
+    // An idle pooled connection that breaks is dropped by the pool; without a listener the
+    // 'error' event would crash the process.
+    pool.on('error', (err) => logger.warn({ err }, 'An idle PostgreSQL connection failed; it was dropped.'));
+    const db = new Database({
+      pool,
+      clock: options.clock,
+      retry: options.retry,
+      retryHooks: {
+        sleep: (ms) => sleep(ms),
+        onRetry: ({ attempt, delayMs, reason, err }) =>
+          logger.warn(
+            { err, attempt, delayMs, reason },
+            'Retrying a PostgreSQL operation after a transient failure.',
+          ),
+      },
+    });
+    const listener = new NotificationListener({
+      createClient: () =>
+        new pg.Client({
+          connectionString: options.connectionString,
+          application_name: `${options.applicationName}:listener`,
+          connectionTimeoutMillis: options.connectionTimeoutMs,
+          keepAlive: true,
+        }),
+      channel: this.#channel,
+      onPayload: (payload) => this.#onPayload(payload),
+      // Notifications sent while the listener was away are lost: wake every worker once.
+      onReconnected: () => this.#fanOut.emit([{ kind: 'orchestration-work' }, { kind: 'activity-work' }]),
+      onError: (err, msg) => logger.warn({ err }, msg),
+      reconnectDelayMs: options.listenerReconnectDelayMs,
+      maxReconnectDelayMs: options.maxListenerReconnectDelayMs,
+      timers: {
+        setTimeout: (fn, ms) => setTimeout(fn, ms),
+        clearTimeout: (h) => clearTimeout(h as NodeJS.Timeout),
+      },
+    });
+    try {
+      this.#lastMigration = await db.transaction((tx) => migrate(tx, options.schema, this.#quotedSchema));
+      if (this.#lastMigration.applied.length > 0) {
+        logger.info(
+          { schema: options.schema, applied: this.#lastMigration.applied },
+          'Applied schema migrations.',
+        );
+      }
+      await listener.start();
+    } catch (err) {
+      await listener.stop();
+      await pool.end().catch(() => undefined);
+      throw err;
+    }
+    this.#open = { pool, db, listener };
+  }
+
+  async stop(): Promise<void> {
+    await this.#starting?.catch(() => undefined);
+    const open = this.#open;
+    this.#open = undefined;
+    if (!open) return;
+    await open.listener.stop();
+    // Waits for the queries in flight to finish, then closes every connection.
+    await open.pool.end();
+  }
+
+  async now(): Promise<number> {
+    if (this.#options.clock) return this.#options.clock();
+    const { rows } = await this.#opened().db.query<{ now: number }>(this.#s.CURRENT_TIME);
+    return rows[0]?.now ?? Date.now();
+  }
+
+  subscribe(listener: (notification: BackendNotification) => void): () => void {
+    return this.#fanOut.subscribe(listener);
+  }
+
+  #onPayload(payload: string): void {
+    const decoded = decodeChanges(payload);
+    if (!decoded) {
+      this.#options.logger.warn({ payload }, 'Ignored a notification that is not a task hub payload.');
+      return;
+    }
+    // This backend's own writes were announced when they committed.
+    if (decoded.origin === this.#origin) return;
+    this.#fanOut.emit(decoded.notifications);
+  }
+
+  #opened(): Open {
+    if (!this.#open) throw new Error('The PostgreSQL backend is not started.');
+    return this.#open;
+  }
+
+  /**
+   * Runs `work` in one transaction that ends by sending NOTIFY for what it changed; once it has
+   * committed, announces the changes to this backend's subscribers.
+   */
+  async #write<T>(work: (w: WriteScope) => Promise<T>): Promise<T> {
+    const { value, changes } = await this.#opened().db.transaction(async (tx) => {
+      const changes = new ChangeSet();
+      const value = await work({ tx, s: this.#s, changes });
+      const payloads = encodeChanges(this.#origin, changes);
+      if (payloads.length > 0) await tx.query(this.#s.NOTIFY, [this.#channel, payloads]);
+      return { value, changes };
+    });
+    this.#fanOut.emit(changes.toNotifications());
+    return value;
+  }
+
+  async createInstance(startEvent: HistoryEvent, options?: CreateInstanceOptions): Promise<void> {
+    await this.#write((w) => createInstanceRows(w, startEvent, options));
+  }
+
+  async addEvent(instanceId: string, event: HistoryEvent, visibleAt?: number): Promise<void> {
+    await this.#write(async ({ tx, s, changes }) => {
+      const inserted = await tx.query(s.INSERT_INBOX_IF_INSTANCE, [
+        instanceId,
+        encodeEvent(event),
+        visibleAt !== undefined ? Math.floor(visibleAt) : null,
+      ]);
+      if (inserted.rowCount === 0) throw new InstanceNotFoundError(instanceId);
+      changes.orchestrationWork = true;
+    });
+  }
+
+  async leaseOrchestrationWorkItem(options: LeaseOptions): Promise<OrchestrationWorkItem | undefined> {
+    return this.#write(async ({ tx, s }) => {
+      const lockToken = randomUUID();
+      const leased = (
+        await tx.query<{ id: string; locked_until: number }>(s.LEASE_NEXT_INSTANCE, [
+          lockToken,
+          durationParam(options.lockDurationMs),
+        ])
+      ).rows[0];
+      if (!leased) return undefined;
+      const { rows } = await tx.query<InboxRow>(s.LEASE_INBOX_ROWS, [
+        leased.id,
+        leased.locked_until,
+        options.maxEvents ?? null,
+      ]);
+      rows.sort((a, b) => a.id - b.id);
+      return {
+        instanceId: leased.id,
+        newEvents: rows.map((row) => decodeEvent(row.event)),
+        inboxIds: rows.map((row) => String(row.id)),
+        lockToken,
+        lockedUntil: leased.locked_until,
+        // lease_count already counts this lease.
+        attempt: Math.max(0, ...rows.map((row) => row.lease_count - 1)),
+      };
+    });
+  }
+
+  async getHistory(instanceId: string): Promise<HistoryEvent[]> {
+    const { rows } = await this.#opened().db.query<{ event: Uint8Array }>(this.#s.SELECT_HISTORY, [
+      instanceId,
+    ]);
+    return rows.map((row) => decodeEvent(row.event));
+  }
+
+  async renewOrchestrationLease(item: OrchestrationWorkItem, lockDurationMs: number): Promise<number> {
+    return this.#write(async ({ tx, s }) => {
+      const renewed = (
+        await tx.query<{ locked_until: number }>(s.RENEW_INSTANCE_LOCK, [
+          item.instanceId,
+          item.lockToken,
+          durationParam(lockDurationMs),
+        ])
+      ).rows[0];
+      if (!renewed) throw new LockLostError(`orchestration '${item.instanceId}'`);
+      await tx.query(s.SET_INBOX_VISIBLE_BY_IDS, [item.instanceId, item.inboxIds, renewed.locked_until]);
+      return renewed.locked_until;
+    });
+  }
+
+  async commitOrchestrationTurn(item: OrchestrationWorkItem, result: TurnResult): Promise<void> {
+    await this.#write((w) => commitTurn(w, item, result));
+  }
+
+  async abandonOrchestrationWorkItem(item: OrchestrationWorkItem, delayMs: number): Promise<void> {
+    await this.#write(async ({ tx, s, changes }) => {
+      const released = (
+        await tx.query<{ visible_at: number }>(s.RELEASE_INSTANCE_LOCK, [
+          item.instanceId,
+          item.lockToken,
+          durationParam(delayMs),
+        ])
+      ).rows[0];
+      if (!released) throw new LockLostError(`orchestration '${item.instanceId}'`);
+      await tx.query(s.SET_INBOX_VISIBLE_BY_IDS, [item.instanceId, item.inboxIds, released.visible_at]);
+      changes.orchestrationWork = true;
+    });
+  }
+
+  async leaseActivityWorkItem(options: LeaseOptions): Promise<ActivityWorkItem | undefined> {
+    return this.#write(async ({ tx, s }) => {
+      const lockToken = randomUUID();
+      const row = (
+        await tx.query<TaskRow>(s.LEASE_NEXT_TASK, [lockToken, durationParam(options.lockDurationMs)])
+      ).rows[0];
+      if (!row) return undefined;
+      return {
+        id: String(row.id),
+        instanceId: row.instance_id,
+        executionId: row.execution_id,
+        taskId: row.task_id,
+        event: decodeEvent(row.event),
+        lockToken,
+        lockedUntil: row.locked_until,
+        attempt: row.lease_count - 1,
+      };
+    });
+  }
+
+  async renewActivityLease(item: ActivityWorkItem, lockDurationMs: number): Promise<number> {
+    return this.#write(async ({ tx, s }) => {
+      const renewed = (
+        await tx.query<{ locked_until: number }>(s.RENEW_TASK_LOCK, [
+          item.id,
+          item.lockToken,
+          durationParam(lockDurationMs),
+        ])
+      ).rows[0];
+      if (!renewed) throw new LockLostError(`activity task ${item.taskId} of '${item.instanceId}'`);
+      return renewed.locked_until;
+    });
+  }
+
+  async completeActivityWorkItem(item: ActivityWorkItem, result: HistoryEvent): Promise<void> {
+    await this.#write(async ({ tx, s, changes }) => {
+      const deleted = await tx.query(s.DELETE_LOCKED_TASK, [item.id, item.lockToken]);
+      if (deleted.rowCount === 0)
+        throw new LockLostError(`activity task ${item.taskId} of '${item.instanceId}'`);
+      // A result for an execution replaced since (restart, continue-as-new) would be misread by
+      // the current one: only the execution that scheduled the task receives it.
+      const delivered = await tx.query(s.INSERT_INBOX_IF_EXECUTION, [
+        item.instanceId,
+        item.executionId,
+        encodeEvent(result),
+      ]);
+      if (delivered.rowCount > 0) changes.orchestrationWork = true;
+    });
+  }
+
+  async abandonActivityWorkItem(item: ActivityWorkItem, delayMs: number): Promise<void> {
+    await this.#write(async ({ tx, s, changes }) => {
+      const released = await tx.query(s.RELEASE_TASK_LOCK, [item.id, item.lockToken, durationParam(delayMs)]);
+      if (released.rowCount === 0)
+        throw new LockLostError(`activity task ${item.taskId} of '${item.instanceId}'`);
+      changes.activityWork = true;
+    });
+  }
+
+  async nextDueTime(): Promise<number | undefined> {
+    const { rows } = await this.#opened().db.query<{ due: number | null }>(this.#s.NEXT_DUE_TIME);
+    return rows[0]?.due ?? undefined;
+  }
+
+  async getInstance(instanceId: string, includePayloads: boolean): Promise<InstanceState | undefined> {
+    const { rows } = await this.#opened().db.query<InstanceRow>(this.#s.SELECT_INSTANCE, [instanceId]);
+    const row = rows[0];
+    return row ? instanceStateFromRow(row, includePayloads) : undefined;
+  }
+
+  async queryInstances(query: InstanceQuery): Promise<InstancePage<InstanceState>> {
+    return this.#queries.query(this.#opened().db, query);
+  }
+
+  async listInstanceIds(query: InstanceQuery): Promise<InstancePage<string>> {
+    return this.#queries.listIds(this.#opened().db, query);
+  }
+
+  async purgeInstance(instanceId: string, recursive: boolean): Promise<number> {
+    return this.#write(async (w) => {
+      const head = (await w.tx.query<InstanceHeadRow>(w.s.LOCK_INSTANCE_HEAD, [instanceId])).rows[0];
+      if (!head) throw new InstanceNotFoundError(instanceId);
+      if (!isTerminalStatus(head.status)) throw new NotCompletedError(instanceId);
+      return purgeTree(w, instanceId, recursive, new Set());
+    });
+  }
+
+  async purgeInstances(filter: PurgeFilter): Promise<number> {
+    return this.#write(async ({ tx, changes }) => {
+      const ids = await this.#queries.purgeMatching(tx, filter);
+      for (const id of ids) changes.updatedInstances.add(id);
+      return ids.length;
+    });
+  }
+}

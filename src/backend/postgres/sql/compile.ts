@@ -1,0 +1,43 @@
+/**
+ * SQL text conventions for the PostgreSQL backend.
+ *
+ * - `{schema}` stands for the quoted schema name of the task hub; every table is qualified with it.
+ * - `{now}` stands for the current time in epoch milliseconds. It reads the database clock
+ *   (`now()`, the transaction start, so every statement of one transaction sees the same time)
+ *   unless the statement's `$1` carries an override: tests inject a fake clock that way, while
+ *   production passes NULL and keeps the database clock. A statement that uses `{now}` therefore
+ *   numbers its own parameters from `$2`.
+ */
+
+export interface Statement {
+  readonly text: string;
+  /** True when the statement uses `{now}` and takes the clock override as `$1`. */
+  readonly usesNow: boolean;
+}
+
+const NOW_MS = `COALESCE($1::bigint, floor(extract(epoch from now()) * 1000)::bigint)`;
+
+/** Double-quotes an identifier (the schema name is validated before, this keeps it safe anyway). */
+export function quoteIdentifier(name: string): string {
+  return `"${name.replaceAll('"', '""')}"`;
+}
+
+export function compileStatement(text: string, quotedSchema: string): Statement {
+  const usesNow = text.includes('{now}');
+  return {
+    text: text.replaceAll('{schema}', quotedSchema).replaceAll('{now}', NOW_MS).trim(),
+    usesNow,
+  };
+}
+
+/** Compiles a module of named SQL constants for one schema, keeping the names. */
+export function compileStatements<T extends Record<string, string>>(
+  sql: T,
+  quotedSchema: string,
+): { readonly [K in keyof T]: Statement } {
+  const compiled = {} as { [K in keyof T]: Statement };
+  for (const key of Object.keys(sql) as (keyof T)[]) {
+    compiled[key] = compileStatement(sql[key] as string, quotedSchema);
+  }
+  return compiled;
+}

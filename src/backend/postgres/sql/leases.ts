@@ -1,0 +1,65 @@
+/**
+ * Orchestration leases (see compile.ts for `{schema}`, `{now}` and `$1`).
+ *
+ * A leased inbox row gets `visible_at = locked_until` (a visibility timeout), so an expired lease
+ * makes its events visible again without a separate scan. Instance rows are locked
+ * `FOR NO KEY UPDATE`, which does not block the `FOR KEY SHARE` lock that adding an inbox row to
+ * the instance takes: events keep arriving while a turn runs.
+ */
+
+/**
+ * Leases the instance of the oldest visible inbox event that no live lease holds. SKIP LOCKED
+ * lets concurrent leasers pass each other instead of queueing on the same row; after the row lock
+ * the WHERE clause is rechecked on the newest row version, so a lease another worker committed
+ * meanwhile is seen.
+ */
+export const LEASE_NEXT_INSTANCE = `
+  UPDATE {schema}.instances SET lock_token = $2, locked_until = {now} + $3
+  WHERE id = (
+    SELECT i.id FROM {schema}.inbox e JOIN {schema}.instances i ON i.id = e.instance_id
+    WHERE e.visible_at <= {now} AND (i.locked_until IS NULL OR i.locked_until <= {now})
+    ORDER BY e.visible_at, e.id
+    LIMIT 1
+    FOR NO KEY UPDATE OF i SKIP LOCKED)
+  RETURNING id, locked_until`;
+
+/** Hides the visible inbox rows of a just-leased instance until the lease ends (NULL limit: all). */
+export const LEASE_INBOX_ROWS = `
+  UPDATE {schema}.inbox SET visible_at = $3, lease_count = lease_count + 1
+  WHERE id IN (
+    SELECT id FROM {schema}.inbox WHERE instance_id = $2 AND visible_at <= {now} ORDER BY id LIMIT $4)
+  RETURNING id, event, lease_count`;
+
+export const RENEW_INSTANCE_LOCK = `
+  UPDATE {schema}.instances SET locked_until = {now} + $4
+  WHERE id = $2 AND lock_token = $3 AND locked_until > {now}
+  RETURNING locked_until`;
+
+/**
+ * Releases a lease. With a delay the instance stays closed to leases until then, so no later
+ * event of it is handled before the delayed ones (turn order is arrival order).
+ */
+export const RELEASE_INSTANCE_LOCK = `
+  UPDATE {schema}.instances
+  SET lock_token = NULL, locked_until = CASE WHEN $4::bigint > 0 THEN {now} + $4::bigint END
+  WHERE id = $2 AND lock_token = $3
+  RETURNING {now} + $4::bigint AS visible_at`;
+
+/** Locks the instance for a commit and reads its lease, with the time the commit runs at. */
+export const LOCK_INSTANCE_FOR_COMMIT = `
+  SELECT lock_token, locked_until, {now} AS now FROM {schema}.instances WHERE id = $2 FOR NO KEY UPDATE`;
+
+export const SET_INBOX_VISIBLE_BY_IDS = `
+  UPDATE {schema}.inbox SET visible_at = $3 WHERE instance_id = $1 AND id = ANY($2::bigint[])`;
+
+export const DELETE_INBOX_BY_IDS = `
+  DELETE FROM {schema}.inbox WHERE instance_id = $1 AND id = ANY($2::bigint[])`;
+
+export const HAS_VISIBLE_INBOX = `
+  SELECT EXISTS (SELECT 1 FROM {schema}.inbox WHERE instance_id = $2 AND visible_at <= {now}) AS found`;
+
+/** The earliest time a hidden inbox row or task becomes visible (LEAST ignores NULLs). */
+export const NEXT_DUE_TIME = `
+  SELECT LEAST(
+    (SELECT MIN(visible_at) FROM {schema}.inbox WHERE visible_at > {now}),
+    (SELECT MIN(visible_at) FROM {schema}.tasks WHERE visible_at > {now})) AS due`;

@@ -1,0 +1,263 @@
+import { timestampMs } from '@bufbuild/protobuf/wkt';
+import {
+  DuplicateInstanceError,
+  InvalidArgumentError,
+  LockLostError,
+  isDurableTaskError,
+} from '../../api/errors.js';
+import { isTerminalStatus, OrchestrationStatus, statusName } from '../../api/status.js';
+import type { HistoryEvent } from '../../proto/orchestrator_service_pb.js';
+import { eventOf, historyEvent } from '../../runtime/history-events.js';
+import type { InstanceMessage, TurnResult } from '../../runtime/turn.js';
+import type { CreateInstanceOptions, OrchestrationWorkItem } from '../backend.js';
+import type { Queryable } from './database.js';
+import type { ChangeSet } from './notifications.js';
+import { encodeEvent, encodeFailure, type InstanceHeadRow, type LockRow } from './rows.js';
+import type { Statements } from './statements.js';
+
+/**
+ * The multi-statement writes, as functions over one transaction. Each records what it changed in
+ * a ChangeSet, which is sent with NOTIFY in the same transaction and announced locally after the
+ * commit. Domain failures are thrown as typed errors; the caller rolls the transaction back.
+ */
+
+export interface WriteScope {
+  readonly tx: Queryable;
+  readonly s: Statements;
+  readonly changes: ChangeSet;
+}
+
+/** Epoch ms as a bigint parameter: stored times are whole milliseconds. */
+function ms(value: number): number {
+  return Math.floor(value);
+}
+
+/** Inserts a PENDING instance and its ExecutionStarted inbox event; applies the reuse policy. */
+export async function createInstanceRows(
+  w: WriteScope,
+  startEvent: HistoryEvent,
+  options: CreateInstanceOptions | undefined,
+): Promise<void> {
+  const started = eventOf(startEvent, 'executionStarted');
+  if (!started) throw new InvalidArgumentError('An instance is created from an ExecutionStarted event.');
+  const instanceId = started.orchestrationInstance?.instanceId;
+  const executionId = started.orchestrationInstance?.executionId;
+  if (!instanceId) throw new InvalidArgumentError('The ExecutionStarted event carries no instance id.');
+  if (!executionId) throw new InvalidArgumentError('The ExecutionStarted event carries no execution id.');
+
+  // Clients always send scheduledStartTimestamp; epoch 0 means "start now".
+  const scheduledAt = started.scheduledStartTimestamp ? ms(timestampMs(started.scheduledStartTimestamp)) : 0;
+  const insertInstance = (): Promise<{ rowCount: number }> =>
+    w.tx.query(w.s.INSERT_INSTANCE, [
+      instanceId,
+      started.name,
+      started.version ?? null,
+      executionId,
+      OrchestrationStatus.PENDING,
+      scheduledAt > 0 ? scheduledAt : null,
+      started.input ?? null,
+      started.parentInstance?.orchestrationInstance?.instanceId ?? null,
+      JSON.stringify(started.tags),
+    ]);
+
+  if ((await insertInstance()).rowCount === 0) {
+    const replaceable = options?.replaceableStatuses ?? [];
+    // Only a replacement needs the row locked; a plain duplicate check must not wait on a lease.
+    const head = (
+      await w.tx.query<InstanceHeadRow>(
+        replaceable.length > 0 ? w.s.LOCK_INSTANCE_HEAD : w.s.SELECT_INSTANCE_HEAD,
+        [instanceId],
+      )
+    ).rows[0];
+    if (head && !replaceable.includes(head.status)) {
+      throw new DuplicateInstanceError(instanceId, statusName(head.status));
+    }
+    if (head) {
+      await w.tx.query(w.s.DELETE_INSTANCE, [instanceId]);
+      w.changes.updatedInstances.add(instanceId);
+    }
+    // Absent head: deleted since the insert looked; either way the id is free now unless a
+    // concurrent creator took it.
+    if ((await insertInstance()).rowCount === 0) throw new DuplicateInstanceError(instanceId);
+  }
+  await w.tx.query(w.s.INSERT_INBOX_IF_INSTANCE, [
+    instanceId,
+    encodeEvent(startEvent),
+    scheduledAt > 0 ? scheduledAt : null,
+  ]);
+  w.changes.updatedInstances.add(instanceId);
+  w.changes.orchestrationWork = true;
+}
+
+/**
+ * Locks the instance and checks the lease of `item`; returns the commit's time. Throws
+ * LockLostError when another lease replaced it or it expired.
+ */
+async function lockForCommit(w: WriteScope, item: OrchestrationWorkItem): Promise<number> {
+  const lock = (await w.tx.query<LockRow>(w.s.LOCK_INSTANCE_FOR_COMMIT, [item.instanceId])).rows[0];
+  if (
+    !lock ||
+    lock.lock_token !== item.lockToken ||
+    lock.locked_until === null ||
+    lock.locked_until <= lock.now
+  ) {
+    throw new LockLostError(`orchestration '${item.instanceId}'`);
+  }
+  return lock.now;
+}
+
+export async function commitTurn(
+  w: WriteScope,
+  item: OrchestrationWorkItem,
+  result: TurnResult,
+): Promise<void> {
+  const { tx, s, changes } = w;
+  const instanceId = item.instanceId;
+  if (result.instanceId !== instanceId) {
+    throw new InvalidArgumentError(
+      `A turn of '${result.instanceId}' cannot commit the work item of '${instanceId}'.`,
+    );
+  }
+  const now = await lockForCommit(w, item);
+
+  if (result.historyReplaced) await tx.query(s.DELETE_HISTORY, [instanceId]);
+  if (result.historyEvents.length > 0) {
+    await tx.query(s.APPEND_HISTORY, [instanceId, result.historyEvents.map(encodeEvent)]);
+  }
+
+  const summary = result.summary;
+  await tx.query(s.UPDATE_INSTANCE_FROM_TURN, [
+    instanceId,
+    summary.name,
+    summary.version ?? null,
+    summary.executionId,
+    summary.status,
+    summary.input ?? null,
+    summary.output ?? null,
+    summary.customStatus ?? null,
+    encodeFailure(summary.failureDetails),
+    summary.startedAt !== undefined ? ms(summary.startedAt) : null,
+    summary.completedAt !== undefined ? ms(summary.completedAt) : null,
+    summary.parentInstanceId ?? null,
+    JSON.stringify(summary.tags),
+  ]);
+  changes.updatedInstances.add(instanceId);
+  await tx.query(s.DELETE_INBOX_BY_IDS, [instanceId, item.inboxIds]);
+
+  if (result.activities.length > 0) {
+    await tx.query(s.INSERT_TASKS, [
+      result.activities.map((task) => task.instanceId),
+      result.activities.map((task) => task.executionId),
+      result.activities.map((task) => task.taskId),
+      result.activities.map((task) => encodeEvent(task.event)),
+    ]);
+    changes.activityWork = true;
+  }
+  if (result.timers.length > 0) {
+    await insertInboxBatch(
+      w,
+      result.timers.map((timer) => ({
+        targetInstanceId: timer.instanceId,
+        event: timer.event,
+        visibleAt: timer.fireAt,
+      })),
+    );
+    changes.orchestrationWork = true;
+  }
+  await deliverMessages(w, instanceId, result.messages, now);
+  if (result.requeue.length > 0) {
+    await insertInboxBatch(
+      w,
+      result.requeue.map((event) => ({ targetInstanceId: instanceId, event })),
+    );
+    changes.orchestrationWork = true;
+  }
+  // Events that arrived during the turn are leasable again now that the lease is released.
+  const visible = (await tx.query<{ found: boolean }>(s.HAS_VISIBLE_INBOX, [instanceId])).rows[0];
+  if (visible?.found) changes.orchestrationWork = true;
+}
+
+/** Adds events in order; those for instances that do not exist are dropped. Returns how many landed. */
+async function insertInboxBatch(w: WriteScope, messages: readonly InstanceMessage[]): Promise<number> {
+  if (messages.length === 0) return 0;
+  const result = await w.tx.query(w.s.INSERT_INBOX_BATCH, [
+    messages.map((message) => message.targetInstanceId),
+    messages.map((message) => encodeEvent(message.event)),
+    messages.map((message) => (message.visibleAt !== undefined ? ms(message.visibleAt) : null)),
+  ]);
+  return result.rowCount;
+}
+
+/**
+ * Delivers a turn's messages in order: runs of events are inserted together (a message to an
+ * instance that does not exist is dropped, as the Go engine does); a start message creates the
+ * sub-orchestration, and when its id is taken the parent gets SubOrchestrationInstanceFailed.
+ */
+async function deliverMessages(
+  w: WriteScope,
+  senderId: string,
+  messages: readonly InstanceMessage[],
+  now: number,
+): Promise<void> {
+  let run: InstanceMessage[] = [];
+  const flush = async (): Promise<void> => {
+    if ((await insertInboxBatch(w, run)) > 0) w.changes.orchestrationWork = true;
+    run = [];
+  };
+  for (const message of messages) {
+    const started = eventOf(message.event, 'executionStarted');
+    if (!started) {
+      run.push(message);
+      continue;
+    }
+    await flush();
+    try {
+      await createInstanceRows(w, message.event, undefined);
+    } catch (err) {
+      if (!isDurableTaskError(err, 'DUPLICATE_INSTANCE')) throw err;
+      // The parent learns of the clash as a failed sub-orchestration rather than waiting forever.
+      const parentId = started.parentInstance?.orchestrationInstance?.instanceId ?? senderId;
+      const failure = historyEvent(
+        {
+          case: 'subOrchestrationInstanceFailed',
+          value: {
+            taskScheduledId: started.parentInstance?.taskScheduledId ?? -1,
+            failureDetails: {
+              errorType: 'DuplicateInstanceError',
+              errorMessage: err.message,
+              isNonRetriable: true,
+            },
+          },
+        },
+        now,
+      );
+      await w.tx.query(w.s.INSERT_INBOX_IF_INSTANCE, [parentId, encodeEvent(failure), null]);
+      w.changes.orchestrationWork = true;
+    }
+  }
+  await flush();
+}
+
+/**
+ * Deletes an instance and, when recursive, its terminal sub-orchestrations (a child still running
+ * is left alone with its own subtree). `seen` guards against a cycle of parent ids.
+ */
+export async function purgeTree(
+  w: WriteScope,
+  instanceId: string,
+  recursive: boolean,
+  seen: Set<string>,
+): Promise<number> {
+  seen.add(instanceId);
+  let count = 0;
+  if (recursive) {
+    const { rows } = await w.tx.query<{ id: string; status: number }>(w.s.SELECT_CHILDREN, [instanceId]);
+    for (const child of rows) {
+      if (seen.has(child.id) || !isTerminalStatus(child.status)) continue;
+      count += await purgeTree(w, child.id, true, seen);
+    }
+  }
+  await w.tx.query(w.s.DELETE_INSTANCE, [instanceId]);
+  w.changes.updatedInstances.add(instanceId);
+  return count + 1;
+}
