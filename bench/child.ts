@@ -33,16 +33,26 @@ async function main(): Promise<void> {
     try {
       await warmUp(target);
       const loadAverage1m = loadavg()[0] ?? Number.NaN;
+      const externalBefore = await target.externalUsage?.();
       const cpuBefore = process.cpuUsage();
       const metrics = await workload.run(target);
       const cpu = process.cpuUsage(cpuBefore);
-      const cpuSeconds = (cpu.user + cpu.system) / 1e6;
+      const externalAfter = await target.externalUsage?.();
+      const externalCpuSeconds =
+        externalBefore && externalAfter ? (externalAfter.cpuMicros - externalBefore.cpuMicros) / 1e6 : 0;
+      // Both processes when the configuration runs a sidecar: the cost of the whole system.
+      const cpuSeconds = (cpu.user + cpu.system) / 1e6 + externalCpuSeconds;
+      const peakRssMiB = process.resourceUsage().maxRSS / 1024;
       const result: ChildResult = {
         metrics: {
           ...metrics,
           cpuSeconds,
           cpuMsPerInstance: (cpuSeconds * 1000) / workload.instances,
-          peakRssMiB: process.resourceUsage().maxRSS / 1024,
+          peakRssMiB,
+          ...(externalAfter && {
+            sidecarCpuSeconds: externalCpuSeconds,
+            sidecarPeakRssMiB: externalAfter.maxRssKiB / 1024,
+          }),
         },
         loadAverage1m,
       };

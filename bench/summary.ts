@@ -39,6 +39,7 @@ const COLUMNS: readonly (readonly [string, string])[] = [
   ['wallMs', 'wall ms'],
   ['cpuMsPerInstance', 'cpu ms/inst'],
   ['peakRssMiB', 'rss MiB'],
+  ['sidecarPeakRssMiB', 'sidecar rss'],
   ['loadAverage1m', 'load'],
 ];
 

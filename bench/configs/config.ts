@@ -4,6 +4,8 @@ import type { BenchTarget } from '../workloads/workload.js';
 export interface RunningTarget extends BenchTarget {
   /** Stops everything it started; storage is removed by the caller. */
   stop(): Promise<void>;
+  /** CPU and peak RSS of the other process this configuration runs (the sidecar), if any. */
+  externalUsage?(): Promise<{ readonly cpuMicros: number; readonly maxRssKiB: number }>;
 }
 
 /** Worker tuning a run may override (`--orchestration-slots`, `--activity-slots`). */

@@ -1,8 +1,9 @@
 import type { BenchConfig } from './config.js';
 import { embeddedSqlite, embeddedSqliteNormal } from './embedded-sqlite.js';
+import { sidecarSqlite } from './sidecar-sqlite.js';
 
 /** Every configuration the driver knows, in the order it runs them. */
-export const CONFIGS: readonly BenchConfig[] = [embeddedSqlite];
+export const CONFIGS: readonly BenchConfig[] = [embeddedSqlite, sidecarSqlite];
 
 /** Configurations that trade durability for speed: run only when named with --config. */
 export const EXTRA_CONFIGS: readonly BenchConfig[] = [embeddedSqliteNormal];
