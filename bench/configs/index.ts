@@ -1,9 +1,15 @@
 import type { BenchConfig } from './config.js';
 import { embeddedSqlite, embeddedSqliteNormal } from './embedded-sqlite.js';
+import { embeddedPostgres, sidecarPostgres } from './postgres-configs.js';
 import { sidecarSqlite } from './sidecar-sqlite.js';
 
 /** Every configuration the driver knows, in the order it runs them. */
-export const CONFIGS: readonly BenchConfig[] = [embeddedSqlite, sidecarSqlite];
+export const CONFIGS: readonly BenchConfig[] = [
+  embeddedSqlite,
+  embeddedPostgres,
+  sidecarSqlite,
+  sidecarPostgres,
+];
 
 /** Configurations that trade durability for speed: run only when named with --config. */
 export const EXTRA_CONFIGS: readonly BenchConfig[] = [embeddedSqliteNormal];
