@@ -66,6 +66,13 @@ export class Database {
     const client = await this.#deps.pool.connect();
     // A connection that failed is destroyed on release rather than returned to the pool.
     let broken: Error | undefined;
+    // While checked out the pool does not listen for the client's 'error' event; without a
+    // listener a connection killed mid-transaction would crash the process. The failure also
+    // rejects the statement in flight, which is what the retry sees.
+    const onError = (err: Error): void => {
+      broken = err;
+    };
+    client.on('error', onError);
     const override = this.#clockOverride();
     const tx: Queryable = { query: (statement, params = []) => run(client, statement, params, override) };
     try {
@@ -94,6 +101,7 @@ export class Database {
       }
       return value;
     } finally {
+      client.off('error', onError);
       client.release(broken);
     }
   }

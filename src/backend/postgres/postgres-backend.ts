@@ -1,6 +1,4 @@
 import { randomUUID } from 'node:crypto';
-import { setTimeout as sleep } from 'node:timers/promises';
-import pg from 'pg';
 import { InstanceNotFoundError, LockLostError, NotCompletedError } from '../../api/errors.js';
 import type { InstancePage, InstanceQuery, InstanceState, PurgeFilter } from '../../api/instance.js';
 import { isTerminalStatus } from '../../api/status.js';
@@ -14,9 +12,8 @@ import type {
   LeaseOptions,
   OrchestrationWorkItem,
 } from '../backend.js';
-import { Database } from './database.js';
+import { createConnections, type Connections } from './connections.js';
 import { InstanceQueries } from './instance-queries.js';
-import { NotificationListener } from './listener.js';
 import { migrate, type MigrationResult } from './migrate.js';
 import { ChangeSet, decodeChanges, encodeChanges, NotificationFanOut } from './notifications.js';
 import {
@@ -25,7 +22,6 @@ import {
   type CompiledPostgresOptions,
   type PostgresBackendOptions,
 } from './options.js';
-import { BACKEND_PG_TYPES } from './pg-types.js';
 import {
   decodeEvent,
   encodeEvent,
@@ -38,12 +34,6 @@ import {
 import { quoteIdentifier } from './sql/compile.js';
 import { compileBackendStatements, type Statements } from './statements.js';
 import { commitTurn, createInstanceRows, purgeTree, type WriteScope } from './writes.js';
-
-interface Open {
-  readonly pool: pg.Pool;
-  readonly db: Database;
-  readonly listener: NotificationListener;
-}
 
 /** Lease and delay durations as whole, non-negative milliseconds (bigint parameters). */
 function durationParam(ms: number): number {
@@ -66,7 +56,7 @@ export class PostgresBackend implements Backend {
   readonly #fanOut: NotificationFanOut;
   /** Tags this backend's NOTIFY payloads, so their echo through LISTEN is not announced twice. */
   readonly #origin = randomUUID();
-  #open: Open | undefined;
+  #open: Connections | undefined;
   #starting: Promise<void> | undefined;
   #lastMigration: MigrationResult | undefined;
 
@@ -100,67 +90,26 @@ export class PostgresBackend implements Backend {
   }
 
   async #startOnce(): Promise<void> {
-    const options = this.#options;
-    const logger = options.logger;
-    const pool = new pg.Pool({
-      connectionString: options.connectionString,
-      max: options.poolSize,
-      application_name: options.applicationName,
-      connectionTimeoutMillis: options.connectionTimeoutMs,
-      keepAlive: true,
-      types: BACKEND_PG_TYPES,
-    });
-    // An idle pooled connection that breaks is dropped by the pool; without a listener the
-    // 'error' event would crash the process.
-    pool.on('error', (err) => logger.warn({ err }, 'An idle PostgreSQL connection failed; it was dropped.'));
-    const db = new Database({
-      pool,
-      clock: options.clock,
-      retry: options.retry,
-      retryHooks: {
-        sleep: (ms) => sleep(ms),
-        onRetry: ({ attempt, delayMs, reason, err }) =>
-          logger.warn(
-            { err, attempt, delayMs, reason },
-            'Retrying a PostgreSQL operation after a transient failure.',
-          ),
-      },
-    });
-    const listener = new NotificationListener({
-      createClient: () =>
-        new pg.Client({
-          connectionString: options.connectionString,
-          application_name: `${options.applicationName}:listener`,
-          connectionTimeoutMillis: options.connectionTimeoutMs,
-          keepAlive: true,
-        }),
+    const { logger, schema } = this.#options;
+    const connections = createConnections(this.#options, {
       channel: this.#channel,
       onPayload: (payload) => this.#onPayload(payload),
       // Notifications sent while the listener was away are lost: wake every worker once.
       onReconnected: () => this.#fanOut.emit([{ kind: 'orchestration-work' }, { kind: 'activity-work' }]),
-      onError: (err, msg) => logger.warn({ err }, msg),
-      reconnectDelayMs: options.listenerReconnectDelayMs,
-      maxReconnectDelayMs: options.maxListenerReconnectDelayMs,
-      timers: {
-        setTimeout: (fn, ms) => setTimeout(fn, ms),
-        clearTimeout: (h) => clearTimeout(h as NodeJS.Timeout),
-      },
     });
     try {
-      this.#lastMigration = await db.transaction((tx) => migrate(tx, options.schema, this.#quotedSchema));
-      if (this.#lastMigration.applied.length > 0) {
-        logger.info(
-          { schema: options.schema, applied: this.#lastMigration.applied },
-          'Applied schema migrations.',
-        );
+      const migration = await connections.db.transaction((tx) => migrate(tx, schema, this.#quotedSchema));
+      this.#lastMigration = migration;
+      if (migration.applied.length > 0) {
+        logger.info({ schema, applied: migration.applied }, 'Applied schema migrations.');
       }
-      await listener.start();
+      await connections.listener.start();
     } catch (err) {
-      await listener.stop();
-      await pool.end().catch(() => undefined);
+      await connections.listener.stop();
+      await connections.pool.end().catch(() => undefined);
       throw err;
     }
-    this.#open = { pool, db, listener };
+    this.#open = connections;
   }
 
   async stop(): Promise<void> {
@@ -194,7 +143,7 @@ export class PostgresBackend implements Backend {
     this.#fanOut.emit(decoded.notifications);
   }
 
-  #opened(): Open {
+  #opened(): Connections {
     if (!this.#open) throw new Error('The PostgreSQL backend is not started.');
     return this.#open;
   }
@@ -246,6 +195,11 @@ export class PostgresBackend implements Backend {
         leased.locked_until,
         options.maxEvents ?? null,
       ]);
+      if (rows.length === 0) {
+        // Its events went away between the two statements (a concurrent purge): hand nothing out.
+        await tx.query(s.RELEASE_INSTANCE_LOCK, [leased.id, lockToken, 0]);
+        return undefined;
+      }
       rows.sort((a, b) => a.id - b.id);
       return {
         instanceId: leased.id,
@@ -254,7 +208,7 @@ export class PostgresBackend implements Backend {
         lockToken,
         lockedUntil: leased.locked_until,
         // lease_count already counts this lease.
-        attempt: Math.max(0, ...rows.map((row) => row.lease_count - 1)),
+        attempt: rows.reduce((most, row) => Math.max(most, row.lease_count - 1), 0),
       };
     });
   }
