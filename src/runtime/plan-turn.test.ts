@@ -65,6 +65,20 @@ const cases: Case[] = [
     },
   },
   {
+    name: 'a requeued start keeps its carry-over ahead of events that arrived before the requeue',
+    past: [],
+    events: [eventRaisedEvent('late', '1', T0), startEvent(), eventRaisedEvent('carried', '2', T0)],
+    expect: {
+      kind: 'execute',
+      newEvents: [
+        'OrchestratorStarted',
+        'ExecutionStarted(orch)',
+        'EventRaised(carried)',
+        'EventRaised(late)',
+      ],
+    },
+  },
+  {
     name: 'events without any start are dropped',
     past: [],
     events: [eventRaisedEvent('early', '1', T0)],

@@ -110,8 +110,10 @@ export function planTurn(input: TurnInput, options: TurnOptions = {}): TurnPlan 
       for (const event of inbox) dropped.push({ event, reason: 'not-started' });
       return { kind: 'commit', result: unchangedResult(input, state), dropped };
     }
-    // The start may arrive after other events (carry-over requeued behind later arrivals).
-    inbox.unshift(...inbox.splice(startIndex, 1));
+    // A continue-as-new requeues the start followed by its carry-over, behind events that
+    // arrived during that turn: move the start and everything after it first, so the carried
+    // events keep their place ahead of later arrivals (FIFO per event name).
+    inbox.unshift(...inbox.splice(startIndex));
   }
 
   const turnStarted = orchestratorStartedEvent(input.now);
