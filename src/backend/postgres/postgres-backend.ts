@@ -14,6 +14,7 @@ import type {
 } from '../backend.js';
 import { createConnections, type Connections } from './connections.js';
 import { InstanceQueries } from './instance-queries.js';
+import { KeyedSequencer } from './keyed-sequencer.js';
 import { migrate, type MigrationResult } from './migrate.js';
 import { ChangeSet, decodeChanges, encodeChanges, NotificationFanOut } from './notifications.js';
 import {
@@ -56,6 +57,7 @@ export class PostgresBackend implements Backend {
   readonly #fanOut: NotificationFanOut;
   /** Tags this backend's NOTIFY payloads, so their echo through LISTEN is not announced twice. */
   readonly #origin = randomUUID();
+  readonly #addEventOrder = new KeyedSequencer();
   #open: Connections | undefined;
   #starting: Promise<void> | undefined;
   #lastMigration: MigrationResult | undefined;
@@ -169,15 +171,18 @@ export class PostgresBackend implements Backend {
   }
 
   async addEvent(instanceId: string, event: HistoryEvent, visibleAt?: number): Promise<void> {
-    await this.#write(async ({ tx, s, changes }) => {
-      const inserted = await tx.query(s.INSERT_INBOX_IF_INSTANCE, [
-        instanceId,
-        encodeEvent(event),
-        visibleAt !== undefined ? Math.floor(visibleAt) : null,
-      ]);
-      if (inserted.rowCount === 0) throw new InstanceNotFoundError(instanceId);
-      changes.orchestrationWork = true;
-    });
+    // In call order per instance (pooled connections would let concurrent calls race).
+    await this.#addEventOrder.run(instanceId, () =>
+      this.#write(async ({ tx, s, changes }) => {
+        const inserted = await tx.query(s.INSERT_INBOX_IF_INSTANCE, [
+          instanceId,
+          encodeEvent(event),
+          visibleAt !== undefined ? Math.floor(visibleAt) : null,
+        ]);
+        if (inserted.rowCount === 0) throw new InstanceNotFoundError(instanceId);
+        changes.orchestrationWork = true;
+      }),
+    );
   }
 
   async leaseOrchestrationWorkItem(options: LeaseOptions): Promise<OrchestrationWorkItem | undefined> {

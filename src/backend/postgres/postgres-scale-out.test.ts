@@ -4,7 +4,15 @@ import { after, describe, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type pg from 'pg';
 import type { BackendNotification } from '../backend.js';
-import { startEvent, turnResult, taskScheduledEvent, executionIdOf } from '../testing/turn-builders.js';
+import type { HistoryEvent } from '../../proto/orchestrator_service_pb.js';
+import { eventOf } from '../../runtime/history-events.js';
+import {
+  executionIdOf,
+  raisedEvent,
+  startEvent,
+  taskScheduledEvent,
+  turnResult,
+} from '../testing/turn-builders.js';
 import type { PostgresBackendLogger, PostgresBackendOptions } from './options.js';
 import { PostgresBackend } from './postgres-backend.js';
 import { quoteIdentifier } from './sql/compile.js';
@@ -316,6 +324,37 @@ if (await requirePostgres()) {
       const item = await setup.leaseOrchestrationWorkItem({ lockDurationMs: 60_000 });
       assert.equal(item?.instanceId, 'written');
       assert.equal(item?.newEvents.length, 1);
+    });
+  });
+
+  describe('postgres event order', () => {
+    const raisedNames = (events: readonly HistoryEvent[]): (string | undefined)[] =>
+      events.map((event) => eventOf(event, 'eventRaised')?.name);
+
+    test('requeued events keep their place ahead of events that arrived during the turn', async () => {
+      const [a] = await pair();
+      await a.createInstance(startEvent('carry', await a.now()));
+      await a.addEvent('carry', raisedEvent('carried-1', await a.now()));
+      await a.addEvent('carry', raisedEvent('carried-2', await a.now()));
+      const item = await a.leaseOrchestrationWorkItem({ lockDurationMs: 60_000 });
+      assert.ok(item);
+      await a.addEvent('carry', raisedEvent('arrived-during-turn', await a.now()));
+      await a.commitOrchestrationTurn(
+        item,
+        turnResult('carry', await a.now(), { historyReplaced: true, requeue: item.newEvents.slice(1) }),
+      );
+      const next = await a.leaseOrchestrationWorkItem({ lockDurationMs: 60_000 });
+      assert.deepEqual(raisedNames(next?.newEvents ?? []), ['carried-1', 'carried-2', 'arrived-during-turn']);
+    });
+
+    test('concurrent addEvent calls to one instance land in call order', async () => {
+      const [a] = await pair();
+      await a.createInstance(startEvent('ordered', await a.now()));
+      const names = Array.from({ length: 12 }, (_, i) => `e${i}`);
+      const at = await a.now();
+      await Promise.all(names.map((name) => a.addEvent('ordered', raisedEvent(name, at))));
+      const item = await a.leaseOrchestrationWorkItem({ lockDurationMs: 60_000 });
+      assert.deepEqual(raisedNames(item?.newEvents.slice(1) ?? []), names);
     });
   });
 

@@ -166,15 +166,34 @@ export async function commitTurn(
   }
   await deliverMessages(w, instanceId, result.messages, now);
   if (result.requeue.length > 0) {
-    await insertInboxBatch(
-      w,
-      result.requeue.map((event) => ({ targetInstanceId: instanceId, event })),
-    );
+    await requeue(w, item, result.requeue);
     changes.orchestrationWork = true;
   }
   // Events that arrived during the turn are leasable again now that the lease is released.
   const visible = (await tx.query<{ found: boolean }>(s.HAS_VISIBLE_INBOX, [instanceId])).rows[0];
   if (visible?.found) changes.orchestrationWork = true;
+}
+
+/**
+ * Puts carried-over events back where the turn took them from: the last consumed inbox ids, in
+ * order, so they are leased before events that arrived during the turn (continue-as-new with
+ * saved events keeps the arrival order). Any beyond the consumed count go to the end.
+ */
+async function requeue(
+  w: WriteScope,
+  item: OrchestrationWorkItem,
+  events: readonly HistoryEvent[],
+): Promise<void> {
+  const consumedIds = item.inboxIds.map(Number).sort((a, b) => a - b);
+  const reused = consumedIds.slice(Math.max(0, consumedIds.length - events.length));
+  const inPlace = events.slice(0, reused.length);
+  if (inPlace.length > 0) {
+    await w.tx.query(w.s.REQUEUE_INBOX_AT_IDS, [item.instanceId, reused, inPlace.map(encodeEvent)]);
+  }
+  await insertInboxBatch(
+    w,
+    events.slice(reused.length).map((event) => ({ targetInstanceId: item.instanceId, event })),
+  );
 }
 
 /** Adds events in order; those for instances that do not exist are dropped. Returns how many landed. */

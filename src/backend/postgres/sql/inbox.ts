@@ -27,3 +27,11 @@ export const INSERT_INBOX_BATCH = `
   JOIN {schema}.instances i ON i.id = m.target
   ORDER BY m.ord
   FOR KEY SHARE OF i`;
+
+/**
+ * Puts events back into an instance's inbox at the given (just consumed) row ids, so they keep
+ * their place ahead of events that arrived during the turn. Runs after those rows were deleted.
+ */
+export const REQUEUE_INBOX_AT_IDS = `
+  INSERT INTO {schema}.inbox (id, instance_id, event, visible_at) OVERRIDING SYSTEM VALUE
+  SELECT r.id, $2, r.event, {now} FROM unnest($3::bigint[], $4::bytea[]) AS r(id, event)`;
