@@ -84,6 +84,7 @@ export function prepareStatements(db: Database.Database) {
     findLeasableInstance: prepare<[{ now: number }], { id: string }>(
       `SELECT e.instance_id AS id FROM inbox e JOIN instances i ON i.id = e.instance_id
        WHERE e.visible_at <= @now AND (i.locked_until IS NULL OR i.locked_until <= @now)
+         AND (i.scheduled_start_at IS NULL OR i.scheduled_start_at <= @now)
        ORDER BY e.visible_at, e.id LIMIT 1`,
     ),
     lockInstance: prepare<[string, number, string]>(

@@ -135,6 +135,19 @@ export function instanceConformanceTests(factory: ConformanceFactory): void {
     });
   });
 
+  test('events sent before a scheduled start wait for it instead of being leased alone', async () => {
+    await withBackend(factory, async (ctx) => {
+      const startAt = (await ctx.now()) + 200;
+      await ctx.backend.createInstance(startEvent('early', await ctx.now(), { scheduledStartAt: startAt }));
+      await ctx.backend.addEvent('early', raisedEvent('go', await ctx.now()));
+      await ctx.assertNoOrchestrationWork();
+      assert.equal(await ctx.backend.nextDueTime(), startAt);
+      await ctx.advance(200);
+      const item = await ctx.lease('early');
+      assert.deepEqual(kinds(item.newEvents), ['executionStarted', 'eventRaised']);
+    });
+  });
+
   test('a scheduled start at epoch 0 starts at once', async () => {
     await withBackend(factory, async (ctx) => {
       await ctx.backend.createInstance(startEvent('zero', await ctx.now(), { scheduledStartAt: 0 }));
