@@ -21,8 +21,13 @@ function* waitsForever(ctx: OrchestrationContext): OrchestratorGenerator<unknown
   return never;
 }
 
+function* waitsForEvent(ctx: OrchestrationContext): OrchestratorGenerator<unknown> {
+  const early: unknown = yield ctx.waitForExternalEvent('early');
+  return early;
+}
+
 function register(registry: Registry): void {
-  registry.addOrchestrator(echoAfterTimer).addOrchestrator(waitsForever);
+  registry.addOrchestrator(echoAfterTimer).addOrchestrator(waitsForever).addOrchestrator(waitsForEvent);
 }
 
 const TERMINAL = [OrchestrationStatus.COMPLETED, OrchestrationStatus.FAILED, OrchestrationStatus.TERMINATED];
@@ -106,6 +111,19 @@ export function idAndSchedulingScenarios(factory: StoreFactory): void {
         done?.startedAt !== undefined && done.startedAt >= startAt.getTime(),
         `started at ${done?.startedAt}, scheduled for ${startAt.getTime()}`,
       );
+    });
+
+    test('an event raised before a scheduled start is delivered once the instance starts', async () => {
+      const { client } = scenario();
+      const startAt = new Date(Date.now() + 1000);
+      const id = await client.scheduleNewOrchestration(waitsForEvent, undefined, {
+        instanceId: uniqueId('early-event'),
+        startAt,
+      });
+      await client.raiseOrchestrationEvent(id, 'early', 'kept until the start');
+      assert.equal(await completedOutput(client, id), 'kept until the start');
+      const done = await client.getOrchestrationState(id);
+      assert.ok(done?.startedAt !== undefined && done.startedAt >= startAt.getTime());
     });
 
     test('raise, terminate, suspend, resume and rewind on an unknown instance say not found and store nothing', async () => {
