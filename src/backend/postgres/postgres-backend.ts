@@ -198,7 +198,8 @@ export class PostgresBackend implements Backend {
       const { rows } = await tx.query<InboxRow>(s.LEASE_INBOX_ROWS, [
         leased.id,
         leased.locked_until,
-        options.maxEvents ?? null,
+        // A turn always takes at least one event.
+        options.maxEvents === undefined ? null : Math.max(1, Math.floor(options.maxEvents)),
       ]);
       if (rows.length === 0) {
         // Its events went away between the two statements (a concurrent purge): hand nothing out.

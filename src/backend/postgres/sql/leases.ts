@@ -8,7 +8,8 @@
  */
 
 /**
- * Leases the instance of the oldest visible inbox event that no live lease holds. SKIP LOCKED
+ * Leases the instance of the oldest visible inbox event that no live lease holds and whose
+ * scheduled start has come (events sent before it wait for the start). SKIP LOCKED
  * lets concurrent leasers pass each other instead of queueing on the same row; after the row lock
  * the WHERE clause is rechecked on the newest row version, so a lease another worker committed
  * meanwhile is seen.
@@ -18,6 +19,7 @@ export const LEASE_NEXT_INSTANCE = `
   WHERE id = (
     SELECT i.id FROM {schema}.inbox e JOIN {schema}.instances i ON i.id = e.instance_id
     WHERE e.visible_at <= {now} AND (i.locked_until IS NULL OR i.locked_until <= {now})
+      AND (i.scheduled_start_at IS NULL OR i.scheduled_start_at <= {now})
     ORDER BY e.visible_at, e.id
     LIMIT 1
     FOR NO KEY UPDATE OF i SKIP LOCKED)
