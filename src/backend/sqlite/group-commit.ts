@@ -5,12 +5,16 @@ import { ChangeSet } from './notifier.js';
  * each inside its own savepoint, so a batch pays for one fsync instead of one per write (with
  * synchronous=FULL the fsync dominates). A write that throws rolls back to its savepoint only and
  * rejects its own promise; the others commit. Promises settle, and notifications go out, only
- * after the batch has committed, so a resolved write is durable.
+ * after the batch has committed, so a resolved write is durable (unless submitted as not durable,
+ * see WriteOptions).
  */
 
 export interface GroupCommitDeps {
-  /** Runs `fn` in an outer write transaction (BEGIN IMMEDIATE … COMMIT). */
-  readonly inTransaction: <T>(fn: () => T) => T;
+  /**
+   * Runs `fn` in an outer write transaction (BEGIN IMMEDIATE … COMMIT). `durable` false: what it
+   * writes may be lost on power loss, so the commit need not wait for the disk.
+   */
+  readonly inTransaction: <T>(fn: () => T, durable: boolean) => T;
   /** Runs `fn` in a savepoint of the current transaction, rolled back if `fn` throws. */
   readonly inSavepoint: <T>(fn: () => T) => T;
   readonly clock: () => number;
@@ -18,6 +22,17 @@ export interface GroupCommitDeps {
   readonly schedule: (flush: () => void) => void;
   /** Announces what a committed write changed. */
   readonly onCommitted: (changes: ChangeSet) => void;
+}
+
+/** How a write may be committed. */
+export interface WriteOptions {
+  /**
+   * False for writes whose loss on power failure is harmless (leases and renewals: a lost lease
+   * is gone, the work is leased again and redone). Such a write does not wait for a batch: it
+   * runs at once in its own transaction, committed without waiting for the disk; the next
+   * durable commit makes it durable too (the log is appended in order). Default true.
+   */
+  readonly durable?: boolean;
 }
 
 interface PendingWrite {
@@ -42,7 +57,8 @@ export class GroupCommitter {
   }
 
   /** Queues `work` for the next batch; settles with its result once the batch committed. */
-  submit<T>(work: (now: number, changes: ChangeSet) => T): Promise<T> {
+  submit<T>(work: (now: number, changes: ChangeSet) => T, options: WriteOptions = {}): Promise<T> {
+    if (options.durable === false) return this.#runAtOnce(work);
     return new Promise<T>((resolve, reject) => {
       this.#pending.push({ work, resolve: resolve as (value: unknown) => void, reject });
       if (this.#pending.length === 1) this.#deps.schedule(() => this.flush());
@@ -56,7 +72,7 @@ export class GroupCommitter {
     this.#pending = [];
     let outcomes: Outcome[];
     try {
-      outcomes = this.#deps.inTransaction(() => batch.map((write) => this.#runOne(write)));
+      outcomes = this.#deps.inTransaction(() => batch.map((write) => this.#runOne(write)), true);
     } catch (err) {
       // The commit itself failed (disk full, I/O error): nothing of the batch was written.
       for (const write of batch) write.reject(err);
@@ -77,6 +93,26 @@ export class GroupCommitter {
     const batch = this.#pending;
     this.#pending = [];
     for (const write of batch) write.reject(err);
+  }
+
+  /**
+   * A write that need not be durable, in its own transaction now: a lease never waits for the
+   * batch's fsync, so a worker fills its free slots at once and their commits share batches.
+   */
+  #runAtOnce<T>(work: (now: number, changes: ChangeSet) => T): Promise<T> {
+    // The executor runs synchronously: the transaction has committed when submit() returns.
+    return new Promise<T>((resolve, reject) => {
+      const changes = new ChangeSet();
+      let value: T;
+      try {
+        value = this.#deps.inTransaction(() => work(this.#deps.clock(), changes), false);
+      } catch (err) {
+        reject(err instanceof Error ? err : new Error(String(err)));
+        return;
+      }
+      this.#deps.onCommitted(changes);
+      resolve(value);
+    });
   }
 
   #runOne(write: PendingWrite): Outcome {

@@ -14,7 +14,7 @@ import type {
   OrchestrationWorkItem,
 } from '../backend.js';
 import { InstanceQueries } from './instance-queries.js';
-import { GroupCommitter } from './group-commit.js';
+import { GroupCommitter, type WriteOptions } from './group-commit.js';
 import { Notifier, type ChangeSet } from './notifier.js';
 import { decodeEvent, encodeEvent, instanceStateFromRow } from './rows.js';
 import { migrate } from './schema.js';
@@ -46,6 +46,12 @@ export interface SqliteBackendOptions {
 }
 
 const NO_OP_LOGGER: SqliteBackendLogger = { debug() {}, info() {}, warn() {}, error() {} };
+
+/**
+ * Leases and renewals are not fsynced: lost on power failure, a lease is simply gone (the work
+ * is leased again and redone; the old holder's commit fails on its token), which leases allow.
+ */
+const LEASE_WRITE: WriteOptions = { durable: false };
 
 /** SQLite's LIMIT -1 means "no limit": used when a lease sets no maxEvents. */
 const NO_LIMIT = -1;
@@ -92,12 +98,27 @@ export class SqliteBackend implements Backend {
       // One wrapper, created once: at top level BEGIN IMMEDIATE … COMMIT (the write lock up
       // front), nested inside a transaction a SAVEPOINT.
       const transaction = db.transaction((work: () => unknown) => work());
+      const skipFsync = db.prepare('PRAGMA synchronous = NORMAL');
+      const restoreSynchronous = db.prepare(`PRAGMA synchronous = ${this.#synchronous}`);
+      const nonDurableTransaction = <T>(fn: () => T): T => {
+        // In WAL mode NORMAL commits without fsync; the WAL stays consistent and the next FULL
+        // commit's fsync covers these frames too.
+        skipFsync.run();
+        try {
+          return transaction.immediate(fn) as T;
+        } finally {
+          restoreSynchronous.run();
+        }
+      };
       this.#open = {
         db,
         s: prepareStatements(db),
         queries: new InstanceQueries(db),
         writes: new GroupCommitter({
-          inTransaction: (fn) => transaction.immediate(fn) as ReturnType<typeof fn>,
+          inTransaction: (fn, durable) =>
+            durable || this.#synchronous !== 'FULL'
+              ? (transaction.immediate(fn) as ReturnType<typeof fn>)
+              : nonDurableTransaction(fn),
           inSavepoint: (fn) => transaction(fn) as ReturnType<typeof fn>,
           clock: this.#clock,
           schedule: this.#scheduleFlush,
@@ -128,12 +149,16 @@ export class SqliteBackend implements Backend {
   }
 
   /**
-   * Runs `work` atomically (its own savepoint in the next group commit); settles once committed,
-   * after its changes were announced.
+   * Runs `work` atomically (its own savepoint in the next group commit; a write that need not be
+   * durable runs at once, see WriteOptions); settles once committed, after its changes were
+   * announced.
    */
-  async #write<T>(work: (s: Statements, now: number, changes: ChangeSet) => T): Promise<T> {
+  async #write<T>(
+    work: (s: Statements, now: number, changes: ChangeSet) => T,
+    options?: WriteOptions,
+  ): Promise<T> {
     const { s, writes } = this.#opened();
-    return writes.submit((now, changes) => work(s, now, changes));
+    return writes.submit((now, changes) => work(s, now, changes), options);
   }
 
   #opened(): Open {
@@ -178,7 +203,7 @@ export class SqliteBackend implements Backend {
         // lease_count already counts this lease.
         attempt: Math.max(0, ...rows.map((row) => row.lease_count - 1)),
       };
-    });
+    }, LEASE_WRITE);
   }
 
   async getHistory(instanceId: string): Promise<HistoryEvent[]> {
@@ -194,7 +219,7 @@ export class SqliteBackend implements Backend {
       if (renewed.changes === 0) throw new LockLostError(`orchestration '${item.instanceId}'`);
       s.setInboxVisibleByIds.run(lockedUntil, item.instanceId, inboxIdsJson(item));
       return lockedUntil;
-    });
+    }, LEASE_WRITE);
   }
 
   async commitOrchestrationTurn(item: OrchestrationWorkItem, result: TurnResult): Promise<void> {
@@ -233,7 +258,7 @@ export class SqliteBackend implements Backend {
         lockedUntil,
         attempt: row.lease_count - 1,
       };
-    });
+    }, LEASE_WRITE);
   }
 
   async renewActivityLease(item: ActivityWorkItem, lockDurationMs: number): Promise<number> {
@@ -248,7 +273,7 @@ export class SqliteBackend implements Backend {
       if (renewed.changes === 0)
         throw new LockLostError(`activity task ${item.taskId} of '${item.instanceId}'`);
       return lockedUntil;
-    });
+    }, LEASE_WRITE);
   }
 
   async completeActivityWorkItem(item: ActivityWorkItem, result: HistoryEvent): Promise<void> {

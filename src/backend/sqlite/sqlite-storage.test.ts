@@ -138,6 +138,26 @@ describe('SQLite group commit', () => {
     }
   });
 
+  test('a lease runs at once in its own transaction and sees only committed writes', async () => {
+    const { backend, flushes } = await manualBackend();
+    try {
+      const created = backend.createInstance(startEvent('c', 0));
+      const early = await backend.leaseOrchestrationWorkItem({ lockDurationMs: 60_000 });
+      assert.equal(early, undefined, 'the start event is not committed yet');
+      flushes[0]?.();
+      await created;
+      const item = await backend.leaseOrchestrationWorkItem({ lockDurationMs: 60_000 });
+      assert.equal(item?.instanceId, 'c');
+      assert.equal(flushes.length, 1, 'no lease waited for a batch');
+      assert.ok(item);
+      const renewed = await backend.renewOrchestrationLease(item, 120_000);
+      assert.ok(renewed > item.lockedUntil);
+      assert.equal(flushes.length, 1, 'nor did the renewal');
+    } finally {
+      await backend.stop();
+    }
+  });
+
   test('stop commits and answers the writes still queued', async () => {
     const { backend, flushes } = await manualBackend();
     const pending = backend.createInstance(startEvent('late', 0));
