@@ -1,6 +1,5 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import type { Backend } from '../backend/backend.js';
 import type { HistoryEvent } from '../proto/orchestrator_service_pb.js';
 import { eventOf } from '../runtime/history-events.js';
 import { TaskHubClient } from './task-hub-client.js';

@@ -63,6 +63,7 @@ interface StartRequest {
  * NotCompletedError). `stop()` rejects pending waits with ShutdownError and refuses later calls.
  */
 export class TaskHubClient {
+  readonly #eventChains = new Map<string, Promise<void>>();
   readonly #options: CompiledClientOptions;
   readonly #pendingWaits = new Set<PendingWait>();
   #stopped = false;
@@ -289,11 +290,25 @@ export class TaskHubClient {
     logger.debug({ instanceId: request.instanceId, name: request.name }, 'orchestration scheduled');
   }
 
+  /**
+   * Events to one instance reach the backend in call order: reading the backend's clock is an
+   * await (a pooled query on PostgreSQL), so two concurrent raises could otherwise swap places.
+   */
   async #addEvent(instanceId: string, build: (at: number) => HistoryEvent): Promise<void> {
     const { backend, logger } = this.#options;
-    const event = build(await backend.now());
-    await backend.addEvent(instanceId, event);
-    logger.debug({ instanceId, event: event.eventType.case }, 'event sent to orchestration');
+    const previous = this.#eventChains.get(instanceId);
+    const send = async (): Promise<void> => {
+      const event = build(await backend.now());
+      await backend.addEvent(instanceId, event);
+      logger.debug({ instanceId, event: event.eventType.case }, 'event sent to orchestration');
+    };
+    const mine = previous ? previous.then(send, send) : send();
+    this.#eventChains.set(instanceId, mine);
+    try {
+      await mine;
+    } finally {
+      if (this.#eventChains.get(instanceId) === mine) this.#eventChains.delete(instanceId);
+    }
   }
 
   async #wait(
