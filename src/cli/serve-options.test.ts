@@ -1,0 +1,129 @@
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import type { CliIo } from './cli-io.js';
+import { main } from './main.js';
+import { DEFAULT_DB, parseServeArgs } from './serve-options.js';
+import { parseStoreLocation } from './store-location.js';
+import { UsageError } from './usage-error.js';
+
+function serveOptions(args: string[]) {
+  const parsed = parseServeArgs(args);
+  assert.equal(parsed.kind, 'serve');
+  return parsed.options;
+}
+
+describe('parseServeArgs', () => {
+  test('defaults: 127.0.0.1:4001, ./durabletask.db, 64 MiB messages, info logs', () => {
+    assert.deepEqual(serveOptions([]), {
+      host: '127.0.0.1',
+      port: 4001,
+      db: DEFAULT_DB,
+      store: { kind: 'sqlite', path: './durabletask.db' },
+      maxMessageBytes: 64 * 1024 * 1024,
+      logLevel: 'info',
+    });
+  });
+
+  test('every flag, in both --flag value and --flag=value forms', () => {
+    const options = serveOptions([
+      '--host',
+      '0.0.0.0',
+      '--port=0',
+      '--db',
+      ':memory:',
+      '--max-message-size',
+      '1048576',
+      '--log-level=debug',
+    ]);
+    assert.equal(options.host, '0.0.0.0');
+    assert.equal(options.port, 0);
+    assert.deepEqual(options.store, { kind: 'sqlite', path: ':memory:' });
+    assert.equal(options.maxMessageBytes, 1_048_576);
+    assert.equal(options.logLevel, 'debug');
+    assert.deepEqual(parseServeArgs(['-h']), { kind: 'help' });
+  });
+
+  const bad: [string[], RegExp][] = [
+    [['--port', '70000'], /--port must be between 0 and 65535/],
+    [['--port=-1'], /--port must be a whole number/],
+    [['--port', '-1'], /argument is ambiguous/],
+    [['--port', '40.5'], /whole number/],
+    [['--max-message-size', '64MiB'], /--max-message-size must be a whole number/],
+    [['--max-message-size', '10'], /between 1024/],
+    [['--log-level', 'loud'], /--log-level must be one of trace, debug/],
+    [['--host', ''], /--host must not be empty/],
+    [['--nope'], /Unknown option '--nope'/],
+    [['extra'], /positional/i],
+    [
+      ['--db', 'postgres://user:secret@db/hub'],
+      /'postgres:\/\/' stores are not supported yet.*PostgreSQL support is planned/,
+    ],
+  ];
+  for (const [args, message] of bad) {
+    test(`refuses ${args.join(' ')}`, () => {
+      assert.throws(
+        () => parseServeArgs(args),
+        (err: Error) =>
+          err instanceof UsageError && message.test(err.message) && !err.message.includes('secret'),
+      );
+    });
+  }
+});
+
+describe('parseStoreLocation', () => {
+  test('paths, sqlite: prefixes and :memory:', () => {
+    assert.deepEqual(parseStoreLocation('data/hub.db'), { kind: 'sqlite', path: 'data/hub.db' });
+    assert.deepEqual(parseStoreLocation('sqlite:hub.db'), { kind: 'sqlite', path: 'hub.db' });
+    assert.deepEqual(parseStoreLocation('sqlite:///var/hub.db'), { kind: 'sqlite', path: '/var/hub.db' });
+    assert.deepEqual(parseStoreLocation(':memory:'), { kind: 'sqlite', path: ':memory:' });
+    assert.deepEqual(parseStoreLocation('C:\\hub.db'), { kind: 'sqlite', path: 'C:\\hub.db' });
+    assert.throws(() => parseStoreLocation('mysql://h/db'), /'mysql:\/\/' stores are not supported yet/);
+    assert.throws(() => parseStoreLocation('sqlite:'), /names no file/);
+  });
+});
+
+describe('main', () => {
+  function fakeIo() {
+    const out: string[] = [];
+    const err: string[] = [];
+    const io: CliIo = {
+      stdout: (line) => out.push(line),
+      stderr: (line) => err.push(line),
+      onShutdownSignal: () => () => undefined,
+    };
+    return { io, out, err };
+  }
+
+  test('help exits 0; usage errors exit 2 with a hint', async () => {
+    const help = fakeIo();
+    assert.equal(await main(['--help'], help.io), 0);
+    assert.match(help.out.join('\n'), /durabletask <command>[\s\S]*serve/);
+    const serveHelp = fakeIo();
+    assert.equal(await main(['serve', '--help'], serveHelp.io), 0);
+    assert.match(serveHelp.out.join('\n'), /--max-message-size/);
+
+    const unknown = fakeIo();
+    assert.equal(await main(['launch'], unknown.io), 2);
+    assert.deepEqual(unknown.err, [
+      "durabletask: unknown command 'launch'.",
+      "Run 'durabletask --help' for usage.",
+    ]);
+    const badFlag = fakeIo();
+    assert.equal(await main(['serve', '--port', 'x'], badFlag.io), 2);
+    assert.match(badFlag.err[1]!, /durabletask serve --help/);
+  });
+
+  test('a store that cannot be opened exits 1 with the reason', async () => {
+    const { io, err, out } = fakeIo();
+    const code = await main(
+      ['serve', '--port', '0', '--log-level', 'silent', '--db', '/nonexistent-dir/x/hub.db'],
+      io,
+    );
+    assert.equal(code, 1);
+    assert.deepEqual(out, []);
+    assert.match(
+      err[0]!,
+      /could not start the sidecar on 127\.0\.0\.1:0 \(sqlite: \/nonexistent-dir\/x\/hub\.db\)/,
+    );
+  });
+});
