@@ -18,6 +18,7 @@ import {
   WAIT,
   type StoreFactory,
 } from './harness.js';
+import { postgresStore } from './postgres-store.js';
 import { sqliteStore } from './sqlite-store.js';
 
 const NAP_MS = 200;
@@ -211,3 +212,4 @@ export function activityScenarios(factory: StoreFactory): void {
 }
 
 activityScenarios(sqliteStore);
+if (postgresStore) activityScenarios(postgresStore);

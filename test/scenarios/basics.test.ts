@@ -17,6 +17,7 @@ import {
   WAIT,
   type StoreFactory,
 } from './harness.js';
+import { postgresStore } from './postgres-store.js';
 import { sqliteStore } from './sqlite-store.js';
 
 function greet(_ctx: ActivityContext, name: string): string {
@@ -196,3 +197,4 @@ export function basicsScenarios(factory: StoreFactory): void {
 }
 
 basicsScenarios(sqliteStore);
+if (postgresStore) basicsScenarios(postgresStore);

@@ -9,6 +9,7 @@ import {
   uniqueId,
   type StoreFactory,
 } from './harness.js';
+import { postgresStore } from './postgres-store.js';
 import { sqliteStore } from './sqlite-store.js';
 
 /** Counts generations: each waits on a zero timer, then continues as new with n + 1 until 10. */
@@ -69,3 +70,4 @@ export function continueAsNewScenarios(factory: StoreFactory): void {
 }
 
 continueAsNewScenarios(sqliteStore);
+if (postgresStore) continueAsNewScenarios(postgresStore);

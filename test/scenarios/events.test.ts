@@ -16,6 +16,7 @@ import {
   waitForStatus,
   type StoreFactory,
 } from './harness.js';
+import { postgresStore } from './postgres-store.js';
 import { sqliteStore } from './sqlite-store.js';
 
 /** Waits for 'start', then takes two 'b' events and two 'a' events, in that order. */
@@ -127,3 +128,4 @@ export function eventScenarios(factory: StoreFactory): void {
 }
 
 eventScenarios(sqliteStore);
+if (postgresStore) eventScenarios(postgresStore);

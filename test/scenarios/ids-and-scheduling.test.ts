@@ -9,6 +9,7 @@ import {
   type Registry,
 } from '../../src/index.js';
 import { completedOutput, scenarioSuite, sleep, uniqueId, WAIT, type StoreFactory } from './harness.js';
+import { postgresStore } from './postgres-store.js';
 import { sqliteStore } from './sqlite-store.js';
 
 function* echoAfterTimer(ctx: OrchestrationContext, value: unknown): OrchestratorGenerator<unknown> {
@@ -143,3 +144,4 @@ export function idAndSchedulingScenarios(factory: StoreFactory): void {
 }
 
 idAndSchedulingScenarios(sqliteStore);
+if (postgresStore) idAndSchedulingScenarios(postgresStore);

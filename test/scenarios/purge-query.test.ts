@@ -22,6 +22,7 @@ import {
   WAIT,
   type StoreFactory,
 } from './harness.js';
+import { postgresStore } from './postgres-store.js';
 import { sqliteStore } from './sqlite-store.js';
 
 function double(_ctx: ActivityContext, n: number): number {
@@ -311,3 +312,5 @@ export function queryScenarios(factory: StoreFactory): void {
 
 purgeScenarios(sqliteStore);
 queryScenarios(sqliteStore);
+if (postgresStore) purgeScenarios(postgresStore);
+if (postgresStore) queryScenarios(postgresStore);

@@ -17,6 +17,7 @@ import {
   WAIT,
   type StoreFactory,
 } from './harness.js';
+import { postgresStore } from './postgres-store.js';
 import { sqliteStore } from './sqlite-store.js';
 
 /** Calls per key: the first call of each key fails, later ones succeed. */
@@ -138,3 +139,4 @@ export function rewindRestartScenarios(factory: StoreFactory): void {
 }
 
 rewindRestartScenarios(sqliteStore);
+if (postgresStore) rewindRestartScenarios(postgresStore);

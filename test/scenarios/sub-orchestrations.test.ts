@@ -7,6 +7,7 @@ import {
   type Registry,
 } from '../../src/index.js';
 import { completedOutput, scenarioSuite, uniqueId, WAIT, type StoreFactory } from './harness.js';
+import { postgresStore } from './postgres-store.js';
 import { sqliteStore } from './sqlite-store.js';
 
 // eslint-disable-next-line require-yield -- a child that answers at once
@@ -131,3 +132,4 @@ export function subOrchestrationScenarios(factory: StoreFactory): void {
 }
 
 subOrchestrationScenarios(sqliteStore);
+if (postgresStore) subOrchestrationScenarios(postgresStore);

@@ -19,6 +19,7 @@ import {
   type Scenario,
   type StoreFactory,
 } from './harness.js';
+import { postgresStore } from './postgres-store.js';
 import { sqliteStore } from './sqlite-store.js';
 
 function* waitsForGo(ctx: OrchestrationContext): OrchestratorGenerator<unknown> {
@@ -211,3 +212,4 @@ export function suspendTerminateScenarios(factory: StoreFactory): void {
 }
 
 suspendTerminateScenarios(sqliteStore);
+if (postgresStore) suspendTerminateScenarios(postgresStore);

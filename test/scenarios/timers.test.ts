@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { type OrchestrationContext, type OrchestratorGenerator, type Registry } from '../../src/index.js';
 import { completedOutput, historyShape, scenarioSuite, uniqueId, type StoreFactory } from './harness.js';
+import { postgresStore } from './postgres-store.js';
 import { sqliteStore } from './sqlite-store.js';
 
 function* zeroDelayTimers(ctx: OrchestrationContext): OrchestratorGenerator<string> {
@@ -54,3 +55,4 @@ export function timerScenarios(factory: StoreFactory): void {
 }
 
 timerScenarios(sqliteStore);
+if (postgresStore) timerScenarios(postgresStore);
