@@ -117,6 +117,9 @@ export function prepareStatements(db: Database.Database) {
     insertInbox: prepare<[string, Uint8Array, number]>(
       'INSERT INTO inbox (instance_id, event, visible_at) VALUES (?, ?, ?)',
     ),
+    insertInboxAtId: prepare<[number, string, Uint8Array, number]>(
+      'INSERT INTO inbox (id, instance_id, event, visible_at) VALUES (?, ?, ?, ?)',
+    ),
     deleteInboxOf: prepare<[string]>('DELETE FROM inbox WHERE instance_id = ?'),
 
     // History.

@@ -134,10 +134,16 @@ export function commitTurn(
     changes.orchestrationWork = true;
   }
   for (const message of result.messages) deliverMessage(s, instanceId, message, now, changes);
-  for (const event of result.requeue) {
-    s.insertInbox.run(instanceId, encodeEvent(event), now);
+  // Requeued events (continue-as-new carry-over) take back the last consumed inbox ids, so they
+  // stay ahead of events that arrived during the turn; any beyond that count go to the end.
+  const consumedIds = item.inboxIds.map(Number).sort((a, b) => a - b);
+  const reusedIds = consumedIds.slice(Math.max(0, consumedIds.length - result.requeue.length));
+  result.requeue.forEach((event, index) => {
+    const id = reusedIds[index];
+    if (id !== undefined) s.insertInboxAtId.run(id, instanceId, encodeEvent(event), now);
+    else s.insertInbox.run(instanceId, encodeEvent(event), now);
     changes.orchestrationWork = true;
-  }
+  });
   // Events that arrived during the turn are leasable again now that the lease is released.
   if (s.hasVisibleInbox.get(instanceId, now)) changes.orchestrationWork = true;
 }

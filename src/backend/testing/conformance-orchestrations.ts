@@ -259,4 +259,26 @@ export function orchestrationConformanceTests(factory: ConformanceFactory): void
       );
     });
   });
+
+  test('requeued events stay ahead of events that arrived during the turn', async () => {
+    await withBackend(factory, async (ctx) => {
+      await ctx.create('keep-order');
+      await ctx.backend.addEvent('keep-order', raisedEvent('carried-1', await ctx.now()));
+      await ctx.backend.addEvent('keep-order', raisedEvent('carried-2', await ctx.now()));
+      const item = await ctx.lease('keep-order');
+      await ctx.backend.addEvent('keep-order', raisedEvent('arrived-during-turn', await ctx.now()));
+      await ctx.backend.commitOrchestrationTurn(
+        item,
+        turnResult('keep-order', await ctx.now(), {
+          historyReplaced: true,
+          requeue: item.newEvents.slice(1),
+        }),
+      );
+      const next = await ctx.lease('keep-order');
+      assert.deepEqual(
+        next.newEvents.map((e) => eventOf(e, 'eventRaised')?.name),
+        ['carried-1', 'carried-2', 'arrived-during-turn'],
+      );
+    });
+  });
 }
