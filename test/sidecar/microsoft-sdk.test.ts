@@ -17,6 +17,9 @@ import {
   type OrchestrationContext,
   type OrchestrationState,
 } from '@microsoft/durabletask-js';
+import { create } from '@bufbuild/protobuf';
+import { GetInstanceRequestSchema } from '../../src/proto/orchestrator_service_pb.js';
+import { RawSidecarClient } from '../../src/sidecar/testing/raw-client.js';
 import { startTestSidecar, waitUntil, type TestSidecar } from './harness.js';
 
 const WAIT_S = 30;
@@ -267,6 +270,17 @@ describe('sidecar with the @microsoft/durabletask-js client and worker', () => {
     const ok = await client.scheduleNewOrchestration(parent, 'data', { instanceId: id('sub-ok') });
     assert.equal((await completed(ok)).serializedOutput, JSON.stringify('parent saw child got data'));
     assert.equal((await completed(`${ok}-child`)).serializedOutput, JSON.stringify('child got data'));
+    // The SDK's OrchestrationState has no parent field: read it on the wire.
+    const raw = new RawSidecarClient(env.address);
+    try {
+      const childState = await raw.unary(
+        'getInstance',
+        create(GetInstanceRequestSchema, { instanceId: `${ok}-child` }),
+      );
+      assert.equal(childState.orchestrationState?.parentInstanceId, ok);
+    } finally {
+      raw.close();
+    }
 
     const bad = await client.scheduleNewOrchestration(parent, 'fail', { instanceId: id('sub-bad') });
     const state = await completed(bad);
