@@ -2,7 +2,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'node_modules/**', 'src/proto/*_pb.ts', 'coverage/**', '**/*.js', '**/*.mjs'] },
+  { ignores: ['dist/**', '.tmp/**', 'node_modules/**', 'src/proto/*_pb.ts', 'coverage/**', '**/*.js', '**/*.mjs'] },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {
