@@ -45,6 +45,7 @@ async function main(): Promise<void> {
     }),
   };
 
+  const startedAt = new Date().toISOString();
   const loadAverageAtStart = loadavg();
   console.log(
     `load average at start: ${loadAverageAtStart.map((l) => l.toFixed(2)).join(' ')} ` +
@@ -69,9 +70,13 @@ async function main(): Promise<void> {
   }
   console.log();
   console.log(formatTable(summaries));
+  console.log(
+    'medians; cpu ms/inst = CPU of every process of the configuration (engine, client, sidecar) per ' +
+      'orchestration of the timed run (W2: per 100-activity fan-out); rss = peak, warm-up included',
+  );
 
   const report = {
-    startedAt: new Date().toISOString(),
+    startedAt,
     label: values.label,
     node: process.version,
     cores: cpus().length,
