@@ -14,16 +14,11 @@ export {
   type Clock,
   type TaskHubWorkerOptions,
   type TimerHandle,
-  type WorkerLogger,
 } from './worker/index.js';
 export { InProcessExecutor, type InProcessExecutorOptions } from './executor/in-process-executor.js';
 export type { Executor } from './executor/executor.js';
-export {
-  SqliteBackend,
-  type SqliteBackendLogger,
-  type SqliteBackendOptions,
-} from './backend/sqlite/index.js';
-export { createLogger, SILENT_LOGGER, type Logger, type LogLevel } from './logging/logger.js';
+export { SqliteBackend, type SqliteBackendOptions } from './backend/sqlite/index.js';
+export { createLogger, SILENT_LOGGER, type Logger, type LogLevel, type LogSink } from './logging/logger.js';
 export type {
   ActivityWorkItem,
   Backend,

@@ -1,2 +1,2 @@
 export type * from './backend.js';
-export { SqliteBackend, type SqliteBackendLogger, type SqliteBackendOptions } from './sqlite/index.js';
+export { SqliteBackend, type SqliteBackendOptions } from './sqlite/index.js';

@@ -13,6 +13,9 @@ export interface Logger {
   child(bindings: Record<string, unknown>): Logger;
 }
 
+/** The four record methods: what a component that only writes records needs. */
+export type LogSink = Pick<Logger, 'debug' | 'info' | 'warn' | 'error'>;
+
 const noop = (): void => undefined;
 
 /** Drops everything: the default inside the library, so nothing prints unless asked. */

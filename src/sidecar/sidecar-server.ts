@@ -1,5 +1,6 @@
+import { SILENT_LOGGER, type LogSink } from '../logging/logger.js';
 import * as grpc from '@grpc/grpc-js';
-import { silentLogger, type RemoteExecutor, type RemoteLogger } from '../executor/remote/index.js';
+import { type RemoteExecutor } from '../executor/remote/index.js';
 import { sidecarMethods, sidecarServiceDefinition, type SidecarHandlers } from './service-definition.js';
 import { unimplementedHandler } from './unimplemented.js';
 import { WorkItemsService } from './work-items-service.js';
@@ -13,7 +14,7 @@ export interface SidecarServerOptions {
   readonly shutdownGraceMs?: number;
   /** Passed to the grpc-js server (message size limits, keepalive, …). */
   readonly serverOptions?: grpc.ServerOptions;
-  readonly logger?: RemoteLogger;
+  readonly logger?: LogSink;
 }
 
 export interface ListenOptions {
@@ -33,14 +34,14 @@ const DEFAULT_MAX_MESSAGE_BYTES = 64 * 1024 * 1024;
  */
 export class SidecarServer {
   readonly #options: SidecarServerOptions;
-  readonly #logger: RemoteLogger;
+  readonly #logger: LogSink;
   readonly #workItems: WorkItemsService;
   #server: grpc.Server | undefined;
   #stopping: Promise<void> | undefined;
 
   constructor(options: SidecarServerOptions) {
     this.#options = options;
-    this.#logger = options.logger ?? silentLogger;
+    this.#logger = options.logger ?? SILENT_LOGGER;
     this.#workItems = new WorkItemsService(options.executor, { logger: this.#logger });
   }
 

@@ -1,12 +1,11 @@
+import { SILENT_LOGGER, type LogSink } from '../logging/logger.js';
 import { randomUUID } from 'node:crypto';
 import { create } from '@bufbuild/protobuf';
 import { EmptySchema } from '@bufbuild/protobuf/wkt';
 import type * as grpc from '@grpc/grpc-js';
 import {
-  silentLogger,
   streamOptionsFromRequest,
   type RemoteExecutor,
-  type RemoteLogger,
   type StreamConnection,
 } from '../executor/remote/index.js';
 import {
@@ -21,7 +20,7 @@ import type { SidecarHandlers } from './service-definition.js';
 import { unaryHandler } from './unary.js';
 
 export interface WorkItemsServiceOptions {
-  readonly logger?: RemoteLogger;
+  readonly logger?: LogSink;
   /** Stream id generator. Default: a random UUID. */
   readonly newStreamId?: () => string;
 }
@@ -33,13 +32,13 @@ export interface WorkItemsServiceOptions {
  */
 export class WorkItemsService {
   readonly #executor: RemoteExecutor;
-  readonly #logger: RemoteLogger;
+  readonly #logger: LogSink;
   readonly #newStreamId: () => string;
   readonly #open = new Map<string, { sink: GrpcWorkItemSink; connection: StreamConnection }>();
 
   constructor(executor: RemoteExecutor, options: WorkItemsServiceOptions = {}) {
     this.#executor = executor;
-    this.#logger = options.logger ?? silentLogger;
+    this.#logger = options.logger ?? SILENT_LOGGER;
     this.#newStreamId = options.newStreamId ?? randomUUID;
   }
 

@@ -6,7 +6,6 @@ export {
   type TaskHubWorkerOptions,
 } from './task-hub-worker.js';
 export { systemClock, type Clock, type TimerHandle } from './clock.js';
-export { NOOP_LOGGER, type WorkerLogger } from './logger.js';
 export { createOrchestrationTurnRunner, type OrchestrationTurnDeps } from './orchestration-turn.js';
 export {
   activityRequestFor,

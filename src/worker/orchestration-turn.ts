@@ -2,7 +2,7 @@ import type { Backend, OrchestrationWorkItem } from '../backend/backend.js';
 import type { Executor } from '../executor/executor.js';
 import { applyResponse, planTurn, type TurnInput, type TurnPlan } from '../runtime/index.js';
 import type { Clock } from './clock.js';
-import { NOOP_LOGGER, type WorkerLogger } from './logger.js';
+import { SILENT_LOGGER, type LogSink } from '../logging/logger.js';
 
 /**
  * One orchestration turn, from a leased work item to its commit:
@@ -18,7 +18,7 @@ export interface OrchestrationTurnDeps {
   readonly backend: Backend;
   readonly executor: Executor;
   readonly clock: Clock;
-  readonly logger?: WorkerLogger;
+  readonly logger?: LogSink;
   /** New execution ids (sub-orchestrations, continue-as-new); default: the runtime's. */
   readonly newId?: () => string;
 }
@@ -27,7 +27,7 @@ export function createOrchestrationTurnRunner(
   deps: OrchestrationTurnDeps,
 ): (item: OrchestrationWorkItem, signal: AbortSignal) => Promise<void> {
   const { backend, executor, clock } = deps;
-  const logger = deps.logger ?? NOOP_LOGGER;
+  const logger = deps.logger ?? SILENT_LOGGER;
   const options = deps.newId ? { newId: deps.newId } : {};
 
   return async (item, signal) => {

@@ -10,7 +10,7 @@ import { Loop } from '../loop/loop.js';
 import { createReply } from '../loop/reply.js';
 import { createActivityRunner } from './activity-task.js';
 import { systemClock, type Clock } from './clock.js';
-import { NOOP_LOGGER, type WorkerLogger } from './logger.js';
+import { SILENT_LOGGER, type LogSink } from '../logging/logger.js';
 import { createOrchestrationTurnRunner } from './orchestration-turn.js';
 import type { WorkLoopEvent } from './work-loop/events.js';
 import { WorkLoopHandler, type WorkLoopConfig } from './work-loop/handler.js';
@@ -50,7 +50,7 @@ export interface TaskHubWorkerOptions {
   /** Time and timers; default the system clock. */
   readonly clock?: Clock;
   /** Default: no logging. */
-  readonly logger?: WorkerLogger;
+  readonly logger?: LogSink;
 }
 
 /** The options with every default filled in. */
@@ -90,7 +90,7 @@ class WorkLoopRunner<T extends LeasedWorkItem> {
   readonly #loop: Loop<WorkLoopEvent<T>>;
   #finished: Promise<void> | undefined;
 
-  constructor(config: WorkLoopConfig, source: WorkSource<T>, clock: Clock, logger: WorkerLogger) {
+  constructor(config: WorkLoopConfig, source: WorkSource<T>, clock: Clock, logger: LogSink) {
     this.name = config.name;
     this.#handler = new WorkLoopHandler(config, {
       source,
@@ -126,7 +126,7 @@ type Phase = 'new' | 'running' | 'stopping';
 
 export class TaskHubWorker {
   readonly #backend: Backend;
-  readonly #logger: WorkerLogger;
+  readonly #logger: LogSink;
   readonly #orchestrations: WorkLoopRunner<OrchestrationWorkItem>;
   readonly #activities: WorkLoopRunner<ActivityWorkItem>;
   #phase: Phase = 'new';
@@ -142,7 +142,7 @@ export class TaskHubWorker {
     const compiled = compileWorkerOptions(options);
     const clock = options.clock ?? systemClock;
     this.#backend = options.backend;
-    this.#logger = options.logger ?? NOOP_LOGGER;
+    this.#logger = options.logger ?? SILENT_LOGGER;
     const { backend, executor } = options;
     const common = { lockDurationMs: compiled.lockDurationMs, pollIntervalMs: compiled.pollIntervalMs };
 

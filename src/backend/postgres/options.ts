@@ -1,13 +1,6 @@
+import { SILENT_LOGGER, type LogSink } from '../../logging/logger.js';
 import { InvalidArgumentError } from '../../api/errors.js';
 import { DEFAULT_RETRY_POLICY, type RetryPolicy } from './transient-errors.js';
-
-/** The logging methods the backend uses; a pino logger (or the library's Logger) fits. */
-export interface PostgresBackendLogger {
-  debug(obj: object, msg: string): void;
-  info(obj: object, msg: string): void;
-  warn(obj: object, msg: string): void;
-  error(obj: object, msg: string): void;
-}
 
 export interface PostgresBackendOptions {
   /** libpq-style URL, e.g. `postgres://user@127.0.0.1:5432/db`. */
@@ -26,7 +19,7 @@ export interface PostgresBackendOptions {
    * processes on several machines agree on lease expiry. Tests inject a fake clock.
    */
   readonly clock?: () => number;
-  readonly logger?: PostgresBackendLogger;
+  readonly logger?: LogSink;
   /** Shown in pg_stat_activity; the listener adds ':listener'. Default 'durabletask'. */
   readonly applicationName?: string;
   /** Retries of transient failures (connection loss, deadlock, serialization failure). */
@@ -43,15 +36,13 @@ export interface CompiledPostgresOptions {
   readonly schema: string;
   readonly poolSize: number;
   readonly clock: (() => number) | undefined;
-  readonly logger: PostgresBackendLogger;
+  readonly logger: LogSink;
   readonly applicationName: string;
   readonly retry: RetryPolicy;
   readonly connectionTimeoutMs: number;
   readonly listenerReconnectDelayMs: number;
   readonly maxListenerReconnectDelayMs: number;
 }
-
-const NO_OP_LOGGER: PostgresBackendLogger = { debug() {}, info() {}, warn() {}, error() {} };
 
 const SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,47}$/;
 
@@ -80,7 +71,7 @@ export function compileOptions(options: PostgresBackendOptions): CompiledPostgre
     schema: validateSchemaName(options.schema ?? 'durabletask'),
     poolSize: positiveInteger('poolSize', options.poolSize ?? 10),
     clock: options.clock,
-    logger: options.logger ?? NO_OP_LOGGER,
+    logger: options.logger ?? SILENT_LOGGER,
     applicationName: options.applicationName ?? 'durabletask',
     retry: {
       maxAttempts: positiveInteger(

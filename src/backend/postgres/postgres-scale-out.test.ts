@@ -1,3 +1,4 @@
+import type { LogSink } from '../../logging/logger.js';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { after, describe, test } from 'node:test';
@@ -13,7 +14,7 @@ import {
   taskScheduledEvent,
   turnResult,
 } from '../testing/turn-builders.js';
-import type { PostgresBackendLogger, PostgresBackendOptions } from './options.js';
+import type { PostgresBackendOptions } from './options.js';
 import { PostgresBackend } from './postgres-backend.js';
 import { quoteIdentifier } from './sql/compile.js';
 import {
@@ -36,8 +37,8 @@ async function eventually(what: string, check: () => boolean | Promise<boolean>)
   }
 }
 
-function recordingLogger(): PostgresBackendLogger & { warnings: { obj: object; msg: string }[] } {
-  const warnings: { obj: object; msg: string }[] = [];
+function recordingLogger(): LogSink & { warnings: { obj: object; msg: string | undefined }[] } {
+  const warnings: { obj: object; msg: string | undefined }[] = [];
   return {
     debug() {},
     info() {},
@@ -301,7 +302,7 @@ if (await requirePostgres()) {
       }
       const value = await result;
       assert.ok(
-        logger.warnings.some((w) => w.msg.startsWith('Retrying')),
+        logger.warnings.some((w) => (w.msg ?? '').startsWith('Retrying')),
         `expected a retry, got ${JSON.stringify(logger.warnings.map((w) => w.msg))}`,
       );
       return value;

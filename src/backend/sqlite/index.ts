@@ -1,1 +1,1 @@
-export { SqliteBackend, type SqliteBackendLogger, type SqliteBackendOptions } from './sqlite-backend.js';
+export { SqliteBackend, type SqliteBackendOptions } from './sqlite-backend.js';

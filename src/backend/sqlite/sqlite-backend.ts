@@ -1,3 +1,4 @@
+import { SILENT_LOGGER, type LogSink } from '../../logging/logger.js';
 import { randomUUID } from 'node:crypto';
 import Database from 'better-sqlite3';
 import { InstanceNotFoundError, LockLostError, NotCompletedError } from '../../api/errors.js';
@@ -21,13 +22,6 @@ import { migrate } from './schema.js';
 import { prepareStatements, type Statements } from './statements.js';
 import { commitTurn, createInstanceRows, deleteInstanceRows, inboxIdsJson } from './writes.js';
 
-export interface SqliteBackendLogger {
-  debug(obj: object, msg: string): void;
-  info(obj: object, msg: string): void;
-  warn(obj: object, msg: string): void;
-  error(obj: object, msg: string): void;
-}
-
 export interface SqliteBackendOptions {
   /** Database file, or ':memory:' for a private in-memory database. Default 'durabletask.db'. */
   readonly path?: string;
@@ -42,10 +36,8 @@ export interface SqliteBackendOptions {
    * Default setImmediate: every write issued in one event-loop turn shares one transaction.
    */
   readonly scheduleFlush?: (flush: () => void) => void;
-  readonly logger?: SqliteBackendLogger;
+  readonly logger?: LogSink;
 }
-
-const NO_OP_LOGGER: SqliteBackendLogger = { debug() {}, info() {}, warn() {}, error() {} };
 
 /**
  * Leases and renewals are not fsynced: lost on power failure, a lease is simply gone (the work
@@ -74,7 +66,7 @@ export class SqliteBackend implements Backend {
   readonly #synchronous: 'FULL' | 'NORMAL';
   readonly #busyTimeoutMs: number;
   readonly #scheduleFlush: (flush: () => void) => void;
-  readonly #logger: SqliteBackendLogger;
+  readonly #logger: LogSink;
   readonly #notifier: Notifier;
   #open: Open | undefined;
 
@@ -84,7 +76,7 @@ export class SqliteBackend implements Backend {
     this.#synchronous = options.synchronous ?? 'FULL';
     this.#busyTimeoutMs = options.busyTimeoutMs ?? 5000;
     this.#scheduleFlush = options.scheduleFlush ?? ((flush) => void setImmediate(flush));
-    this.#logger = options.logger ?? NO_OP_LOGGER;
+    this.#logger = options.logger ?? SILENT_LOGGER;
     this.#notifier = new Notifier((err) => this.#logger.error({ err }, 'A backend listener threw.'));
   }
 

@@ -30,7 +30,7 @@ import {
 } from '../../proto/orchestrator_service_pb.js';
 import { DuplicateWorkItemError, UnknownWorkItemError, WorkItemAbandonedError } from './errors.js';
 import type { ExecutorEvent } from './events.js';
-import { silentLogger, type RemoteLogger } from './logger.js';
+import { SILENT_LOGGER, type LogSink } from '../../logging/logger.js';
 import {
   accepts,
   activityTarget,
@@ -80,7 +80,7 @@ interface ConnectedStream {
 export interface ExecutorHandlerDeps {
   /** A fresh, unguessable completion token per dispatch. */
   readonly newToken: () => string;
-  readonly logger?: RemoteLogger;
+  readonly logger?: LogSink;
 }
 
 export interface ExecutorStats {
@@ -94,7 +94,7 @@ const activityKey = (instanceId: string, taskId: number): string => `a\u0000${in
 
 export class ExecutorHandler implements LoopHandler<ExecutorEvent> {
   readonly #newToken: () => string;
-  readonly #logger: RemoteLogger;
+  readonly #logger: LogSink;
   readonly #streams = new Map<string, ConnectedStream>();
   readonly #byId = new Map<number, PendingItem>();
   readonly #byKey = new Map<string, PendingItem>();
@@ -104,7 +104,7 @@ export class ExecutorHandler implements LoopHandler<ExecutorEvent> {
 
   constructor(deps: ExecutorHandlerDeps) {
     this.#newToken = deps.newToken;
-    this.#logger = deps.logger ?? silentLogger;
+    this.#logger = deps.logger ?? SILENT_LOGGER;
   }
 
   stats(): ExecutorStats {

@@ -4,4 +4,3 @@ export { DuplicateWorkItemError, UnknownWorkItemError, WorkItemAbandonedError } 
 export { ACCEPT_EVERYTHING, streamOptionsFromRequest, type StreamOptions } from './routing.js';
 export type { StreamOutbox, WorkItemSink } from './work-item-sink.js';
 export { systemClock, systemTimers, type Clock, type TimerHandle, type Timers } from './timers.js';
-export { silentLogger, type RemoteLogger } from './logger.js';

@@ -10,7 +10,7 @@ import type {
 import type { Executor } from '../executor.js';
 import type { ExecutorEvent } from './events.js';
 import { ExecutorHandler, type ExecutorStats } from './handler.js';
-import type { RemoteLogger } from './logger.js';
+import type { LogSink } from '../../logging/logger.js';
 import type { StreamOptions } from './routing.js';
 import { StreamWriter } from './stream-writer/stream-writer.js';
 import { systemClock, systemTimers, type Clock, type Timers } from './timers.js';
@@ -26,7 +26,7 @@ export interface RemoteExecutorOptions {
   readonly timers?: Timers;
   /** Completion token generator. Default: a random UUID per dispatch. */
   readonly newToken?: () => string;
-  readonly logger?: RemoteLogger;
+  readonly logger?: LogSink;
 }
 
 const DEFAULT_PING_INTERVAL_MS = 30_000;

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { LockLostError, ShutdownError } from '../../api/errors.js';
 import { createReply } from '../../loop/reply.js';
-import { NOOP_LOGGER } from '../logger.js';
+import { SILENT_LOGGER } from '../../logging/logger.js';
 import { FakeClock } from '../testing/fake-clock.js';
 import type { WorkLoopEvent } from './events.js';
 import { retryDelayMs } from './delays.js';
@@ -88,7 +88,7 @@ class Harness {
       {
         source: this.source,
         clock: this.clock,
-        logger: NOOP_LOGGER,
+        logger: SILENT_LOGGER,
         post: (event) => {
           this.#posted.push(event);
           return true;

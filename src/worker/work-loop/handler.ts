@@ -2,7 +2,7 @@ import { isDurableTaskError, ShutdownError } from '../../api/errors.js';
 import { assertNever } from '../../loop/assert-never.js';
 import type { LoopHandler } from '../../loop/loop.js';
 import type { Clock, TimerHandle } from '../clock.js';
-import type { WorkerLogger } from '../logger.js';
+import type { LogSink } from '../../logging/logger.js';
 import { fetchRetryDelayMs, MIN_WAKE_DELAY_MS, retryDelayMs } from './delays.js';
 import type { WorkLoopEvent, WorkOutcome } from './events.js';
 import type { LeasedWorkItem, WorkSource } from './work-source.js';
@@ -49,7 +49,7 @@ export interface WorkLoopDeps<T extends LeasedWorkItem> {
   readonly clock: Clock;
   /** Delivers an event to this handler's loop; false once the loop is closed. */
   readonly post: (event: WorkLoopEvent<T>) => boolean;
-  readonly logger: WorkerLogger;
+  readonly logger: LogSink;
 }
 
 interface Slot<T> {
