@@ -23,8 +23,9 @@ export interface DurableTaskEngineOptions {
  * Everything an embedding process needs in one object: a backend, a worker that runs the
  * registered orchestrators and activities in this process, and a client.
  *
- * `start()` starts the backend, then the worker. `stop()` stops the worker (in-flight work goes
- * back to the store), then the backend; it is idempotent. The client stays usable between
+ * `start()` starts the backend, then the worker. `stop()` answers the client's pending waits
+ * (ShutdownError), stops the worker (in-flight work goes back to the store), then the backend;
+ * it is idempotent. The client stays usable between
  * `start()` and `stop()`.
  */
 export class DurableTaskEngine {
@@ -61,6 +62,7 @@ export class DurableTaskEngine {
   stop(): Promise<void> {
     this.#stopping ??= (async () => {
       try {
+        await this.client.stop();
         await this.#worker.stop();
       } finally {
         await this.backend.stop();
