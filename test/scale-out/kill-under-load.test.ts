@@ -66,7 +66,7 @@ if (await requirePostgres()) {
       }
     });
 
-    test(`${INSTANCES} instances complete exactly once after SIGKILL of one of two engines mid-turn and mid-activity`, async () => {
+    test(`${INSTANCES} instances complete exactly once after SIGKILL of one of two engines mid-turn and mid-activity`, async (t) => {
       assert.ok(client && admin);
       const [victim, survivor] = processes as [EngineProcess, EngineProcess];
       const ids = Array.from({ length: INSTANCES }, (_, seed) => `scale-${seed}`);
@@ -148,10 +148,12 @@ if (await requirePostgres()) {
       assert.deepEqual(violations, [], 'invariants of the scale-out run');
 
       // The work was split: both processes committed turns before the kill.
+      const splitBefore: number[] = [];
       for (const name of [victim.name, survivor.name]) {
         const before = turns.filter(
           (t) => t.process === name && t.outcome === 'committed' && t.startedAt < killedAt,
         );
+        splitBefore.push(before.length);
         assert.ok(
           before.length >= TURNS_BEFORE_KILL,
           `${name} committed ${before.length} turns before the kill`,
@@ -173,6 +175,10 @@ if (await requirePostgres()) {
               other.taskId === run.taskId &&
               recordedRuns.has(other.id),
           ),
+      );
+      t.diagnostic(
+        `turns committed before the kill: ${splitBefore.join('/')}; turns interrupted: ${interrupted.length}; ` +
+          `activity runs: ${runs.length} for ${INSTANCES * ACTIVITIES_PER_INSTANCE} tasks; rerun after the kill: ${rerun.length}`,
       );
       assert.ok(rerun.length > 0, 'an activity interrupted by the kill ran again on the survivor');
     });
