@@ -7,7 +7,7 @@ import { UsageError } from './usage-error.js';
 const HELP = `Usage: durabletask <command> [options]
 
 Commands:
-  serve        Run the Durable Task sidecar (gRPC, default 127.0.0.1:4001) on a SQLite file
+  serve        Run the Durable Task sidecar (gRPC, default 127.0.0.1:4001) on SQLite or PostgreSQL
 
 Options:
   -h, --help   Show help (durabletask serve --help for the serve options)

@@ -1,15 +1,19 @@
 import { parseArgs } from 'node:util';
 import type { LogLevel } from '../logging/logger.js';
 import { DEFAULT_MAX_MESSAGE_BYTES, DEFAULT_SIDECAR_PORT } from '../sidecar/sidecar.js';
-import { parseStoreLocation, type StoreLocation } from './store-location.js';
+import { integerFlag } from './integer-flag.js';
+import {
+  DEFAULT_POOL_SIZE,
+  DEFAULT_SCHEMA,
+  parseStoreLocation,
+  type StoreLocation,
+} from './store-location.js';
 import { UsageError } from './usage-error.js';
 
 export interface ServeOptions {
   readonly host: string;
   readonly port: number;
   readonly store: StoreLocation;
-  /** As given on the command line, for messages. */
-  readonly db: string;
   readonly maxMessageBytes: number;
   readonly logLevel: LogLevel;
 }
@@ -25,24 +29,24 @@ const MAX_MESSAGE_LIMIT = 2 ** 31 - 1;
 export const SERVE_HELP = `Usage: durabletask serve [options]
 
 Runs the Durable Task sidecar: a gRPC TaskHubSidecarService that the Durable Task SDKs
-(@microsoft/durabletask-js, .NET, Java, Python, Go) connect to, on a SQLite task hub.
+(@microsoft/durabletask-js, .NET, Java, Python, Go) connect to, on a SQLite or PostgreSQL
+task hub. Several sidecars on one PostgreSQL schema share its work.
 
 Options:
   --host <address>            Address to listen on (default 127.0.0.1; 0.0.0.0 for all)
   --port <number>             Port to listen on; 0 picks a free one (default ${DEFAULT_SIDECAR_PORT})
-  --db <path>                 SQLite file, sqlite:<path>, or :memory: (default ${DEFAULT_DB})
+  --db <path|url>             SQLite file, sqlite:<path>, :memory:, or a PostgreSQL URL
+                              postgres://user[:password]@host[:port]/database (also
+                              postgresql://) (default ${DEFAULT_DB})
+  --schema <name>             PostgreSQL only: the schema holding the task hub's tables, created
+                              when missing; sidecars on the same schema share the work
+                              (default ${DEFAULT_SCHEMA})
+  --pool-size <n>             PostgreSQL only: most pooled connections (default ${DEFAULT_POOL_SIZE})
   --max-message-size <bytes>  Largest gRPC message either way (default ${DEFAULT_MAX_MESSAGE_BYTES}, 64 MiB)
   --log-level <level>         ${LOG_LEVELS.join(' | ')} (default info); logs go to stderr
   -h, --help                  Show this help
 
 SIGINT or SIGTERM drains: in-flight work goes back to the store, then the process exits 0.`;
-
-function integer(value: string, flag: string, min: number, max: number): number {
-  if (!/^\d+$/.test(value)) throw new UsageError(`${flag} must be a whole number; got '${value}'.`);
-  const n = Number(value);
-  if (n < min || n > max) throw new UsageError(`${flag} must be between ${min} and ${max}; got ${value}.`);
-  return n;
-}
 
 /** Parses the arguments after `serve`. Throws UsageError for anything it cannot accept. */
 export function parseServeArgs(args: readonly string[]): ServeCommand {
@@ -56,6 +60,8 @@ export function parseServeArgs(args: readonly string[]): ServeCommand {
         host: { type: 'string', default: '127.0.0.1' },
         port: { type: 'string', default: String(DEFAULT_SIDECAR_PORT) },
         db: { type: 'string', default: DEFAULT_DB },
+        schema: { type: 'string' },
+        'pool-size': { type: 'string' },
         'max-message-size': { type: 'string', default: String(DEFAULT_MAX_MESSAGE_BYTES) },
         'log-level': { type: 'string', default: 'info' },
         help: { type: 'boolean', short: 'h', default: false },
@@ -74,10 +80,9 @@ export function parseServeArgs(args: readonly string[]): ServeCommand {
     kind: 'serve',
     options: {
       host: values.host,
-      port: integer(values.port, '--port', 0, 65_535),
-      db: values.db,
-      store: parseStoreLocation(values.db),
-      maxMessageBytes: integer(values['max-message-size'], '--max-message-size', 1024, MAX_MESSAGE_LIMIT),
+      port: integerFlag(values.port, '--port', 0, 65_535),
+      store: parseStoreLocation(values.db, { schema: values.schema, poolSize: values['pool-size'] }),
+      maxMessageBytes: integerFlag(values['max-message-size'], '--max-message-size', 1024, MAX_MESSAGE_LIMIT),
       logLevel,
     },
   };

@@ -1,12 +1,31 @@
+import type { Backend } from '../backend/backend.js';
+import { PostgresBackend } from '../backend/postgres/index.js';
 import { SqliteBackend } from '../backend/sqlite/index.js';
 import { createLogger, type Logger } from '../logging/logger.js';
 import { Sidecar } from '../sidecar/sidecar.js';
 import type { CliIo } from './cli-io.js';
 import type { ServeOptions } from './serve-options.js';
+import { describeStore, type StoreLocation } from './store-location.js';
 
 /** `host:port`, with brackets around an IPv6 host. */
 function formatAddress(host: string, port: number): string {
   return host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
+}
+
+/** The backend for a store location; started and stopped by the sidecar. */
+function openBackend(store: StoreLocation, logger: Logger): Backend {
+  switch (store.kind) {
+    case 'sqlite':
+      return new SqliteBackend({ path: store.path, logger: logger.child({ component: 'sqlite' }) });
+    case 'postgres':
+      return new PostgresBackend({
+        connectionString: store.connectionString,
+        schema: store.schema,
+        poolSize: store.poolSize,
+        applicationName: 'durabletask-sidecar',
+        logger: logger.child({ component: 'postgres' }),
+      });
+  }
 }
 
 /**
@@ -20,10 +39,11 @@ export async function runServe(
   logger: Logger = createLogger(options.logLevel),
 ): Promise<number> {
   const sidecar = new Sidecar({
-    backend: new SqliteBackend({ path: options.store.path, logger: logger.child({ component: 'sqlite' }) }),
+    backend: openBackend(options.store, logger),
     logger,
     maxMessageBytes: options.maxMessageBytes,
   });
+  const store = describeStore(options.store);
   let onSignal!: (signal: string) => void;
   const signalled = new Promise<string>((resolve) => (onSignal = resolve));
   const detach = io.onShutdownSignal((signal) => onSignal(signal));
@@ -34,14 +54,12 @@ export async function runServe(
     } catch (err) {
       io.stderr(
         `durabletask: could not start the sidecar on ${formatAddress(options.host, options.port)} ` +
-          `(sqlite: ${options.db}): ${(err as Error).message}`,
+          `(${store}): ${(err as Error).message}`,
       );
       await sidecar.stop().catch(() => undefined);
       return 1;
     }
-    io.stdout(
-      `durabletask sidecar listening on ${formatAddress(options.host, port)} (sqlite: ${options.db})`,
-    );
+    io.stdout(`durabletask sidecar listening on ${formatAddress(options.host, port)} (${store})`);
     const signal = await signalled;
     logger.info({ signal }, 'shutdown signal received; draining');
     try {
