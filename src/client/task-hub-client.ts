@@ -33,7 +33,8 @@ import {
 } from './client-options.js';
 import { assertNonEmptyName, assertValidInstanceId, newInstanceId } from './instance-id.js';
 import { assertPayloadSize, serializePayload } from './payload.js';
-import { waitForInstance, type PendingWait } from './wait-for-instance.js';
+import { InstanceUpdateRouter } from './instance-update-router.js';
+import { waitForInstance, type PendingWait, type WaitDependencies } from './wait-for-instance.js';
 
 const TERMINAL_STATUSES: readonly OrchestrationStatus[] = [
   OrchestrationStatus.COMPLETED,
@@ -66,10 +67,19 @@ export class TaskHubClient {
   readonly #eventChains = new Map<string, Promise<void>>();
   readonly #options: CompiledClientOptions;
   readonly #pendingWaits = new Set<PendingWait>();
+  /** What every wait needs; all waits share one backend subscription through the router. */
+  readonly #waitDeps: WaitDependencies;
   #stopped = false;
 
   constructor(options: TaskHubClientOptions) {
     this.#options = compileClientOptions(options);
+    const router = new InstanceUpdateRouter(this.#options.backend);
+    this.#waitDeps = {
+      backend: this.#options.backend,
+      timers: this.#options.timers,
+      pollIntervalMs: this.#options.pollIntervalMs,
+      watch: (instanceId, onUpdate) => router.watch(instanceId, onUpdate),
+    };
   }
 
   /** Schedules a new instance and returns its id. */
@@ -320,7 +330,7 @@ export class TaskHubClient {
     this.#assertOpen();
     assertValidInstanceId(instanceId);
     assertTimeout(options.timeoutMs);
-    const pending = waitForInstance(this.#options, {
+    const pending = waitForInstance(this.#waitDeps, {
       instanceId,
       goal,
       isDone,

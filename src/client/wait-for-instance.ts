@@ -21,6 +21,11 @@ export interface WaitDependencies {
   readonly timers: ClientTimers;
   /** Safety-net poll interval (ms). */
   readonly pollIntervalMs: number;
+  /**
+   * Calls `onUpdate` after each update of `instanceId` until the returned function is called.
+   * Default: a backend subscription of its own (a client shares one, see InstanceUpdateRouter).
+   */
+  readonly watch?: (instanceId: string, onUpdate: () => void) => () => void;
 }
 
 export interface WaitRequest {
@@ -111,9 +116,11 @@ export function waitForInstance(deps: WaitDependencies, request: WaitRequest): P
   } else {
     signal?.addEventListener('abort', onAbort, { once: true });
     try {
-      unsubscribe = backend.subscribe((notification) => {
-        if (notification.kind === 'instance-updated' && notification.instanceId === instanceId) read();
-      });
+      unsubscribe = deps.watch
+        ? deps.watch(instanceId, read)
+        : backend.subscribe((notification) => {
+            if (notification.kind === 'instance-updated' && notification.instanceId === instanceId) read();
+          });
     } catch (err) {
       finish(() => rejectPromise(err));
     }
