@@ -159,8 +159,8 @@ if (await requirePostgres()) {
           `${name} committed ${before.length} turns before the kill`,
         );
       }
-      // The kill interrupted a turn, which the survivor redid.
-      const interrupted = turns.filter((t) => t.process === victim.name && t.endedAt === null);
+      // The kill interrupted a turn (before or during its commit), which the survivor redid.
+      const interrupted = turns.filter((t) => t.process === victim.name && t.outcome === null);
       assert.ok(interrupted.length > 0, 'the victim was killed with a turn in flight');
       // The kill interrupted an activity: it ran on the victim, its recorded result came from a
       // second run on the survivor (at-least-once execution, exactly-once result).
