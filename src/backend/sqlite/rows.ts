@@ -31,7 +31,6 @@ export interface InstanceRow {
 export interface InboxRow {
   id: number;
   event: Uint8Array;
-  lease_count: number;
 }
 
 export interface TaskRow {

@@ -5,9 +5,11 @@ import type Database from 'better-sqlite3';
  * version `index` to `index + 1` and runs in one transaction; add new ones at the end, never edit
  * an applied one.
  *
- * Leasing trick (as in visibility-timeout queues): a leased task or inbox row gets
- * `visible_at = locked_until`, so an expired lease makes it visible again without a separate scan,
- * and the lease queries only walk the `visible_at` index.
+ * Leasing trick (as in visibility-timeout queues): a leased task gets `visible_at = locked_until`,
+ * so an expired lease makes it visible again without a separate scan, and the lease query only
+ * walks the `visible_at` index. Inbox rows are not touched by a lease: the instance lock hides
+ * them (one row written per lease instead of every event row and its index entry); the attempt
+ * count of the current turn is `instances.lease_count`, reset by each commit.
  */
 const MIGRATIONS: readonly string[] = [
   `
@@ -64,6 +66,9 @@ const MIGRATIONS: readonly string[] = [
   );
   CREATE INDEX ix_tasks_visible ON tasks (visible_at);
   CREATE INDEX ix_tasks_instance ON tasks (instance_id);
+  `,
+  `
+  ALTER TABLE instances ADD COLUMN lease_count INTEGER NOT NULL DEFAULT 0;
   `,
 ];
 

@@ -176,16 +176,13 @@ export class SqliteBackend implements Backend {
       if (!candidate) return undefined;
       const lockToken = randomUUID();
       const lockedUntil = now + options.lockDurationMs;
-      s.lockInstance.run(lockToken, lockedUntil, candidate.id);
-      // Leased rows become invisible until the lease expires (see schema.ts).
-      const rows = s.leaseInboxRows
-        .all({
-          lockedUntil,
-          instanceId: candidate.id,
-          now,
-          limit: options.maxEvents === undefined ? NO_LIMIT : Math.max(1, options.maxEvents),
-        })
-        .sort((a, b) => a.id - b.id);
+      const lock = s.lockInstance.get(lockToken, lockedUntil, candidate.id);
+      // The lock hides the instance's inbox from other leases (see schema.ts).
+      const rows = s.selectVisibleInbox.all({
+        instanceId: candidate.id,
+        now,
+        limit: options.maxEvents === undefined ? NO_LIMIT : Math.max(1, options.maxEvents),
+      });
       return {
         instanceId: candidate.id,
         newEvents: rows.map((row) => decodeEvent(row.event)),
@@ -193,7 +190,7 @@ export class SqliteBackend implements Backend {
         lockToken,
         lockedUntil,
         // lease_count already counts this lease.
-        attempt: Math.max(0, ...rows.map((row) => row.lease_count - 1)),
+        attempt: Math.max(0, (lock?.lease_count ?? 1) - 1),
       };
     }, LEASE_WRITE);
   }
@@ -209,7 +206,6 @@ export class SqliteBackend implements Backend {
       const lockedUntil = now + lockDurationMs;
       const renewed = s.renewInstanceLock.run(lockedUntil, item.instanceId, item.lockToken, now);
       if (renewed.changes === 0) throw new LockLostError(`orchestration '${item.instanceId}'`);
-      s.setInboxVisibleByIds.run(lockedUntil, item.instanceId, inboxIdsJson(item));
       return lockedUntil;
     }, LEASE_WRITE);
   }
@@ -229,7 +225,9 @@ export class SqliteBackend implements Backend {
         item.lockToken,
       );
       if (released.changes === 0) throw new LockLostError(`orchestration '${item.instanceId}'`);
-      s.setInboxVisibleByIds.run(visibleAt, item.instanceId, inboxIdsJson(item));
+      // The delayed events also move behind every event visible before them (turn order across
+      // instances follows visibility); without a delay they never stopped being visible.
+      if (visibleAt > now) s.setInboxVisibleByIds.run(visibleAt, item.instanceId, inboxIdsJson(item));
       changes.orchestrationWork = true;
     });
   }

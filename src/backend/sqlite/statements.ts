@@ -75,7 +75,7 @@ export function prepareStatements(db: Database.Database) {
         status = @status, input = @input, output = @output, custom_status = @customStatus,
         failure_details = @failureDetails, started_at = @startedAt, completed_at = @completedAt,
         parent_instance_id = @parentInstanceId, tags = @tags, last_updated_at = @now,
-        lock_token = NULL, locked_until = NULL
+        lock_token = NULL, locked_until = NULL, lease_count = 0
        WHERE id = @id`,
     ),
     deleteInstance: prepare<[string]>('DELETE FROM instances WHERE id = ?'),
@@ -87,17 +87,14 @@ export function prepareStatements(db: Database.Database) {
          AND (i.scheduled_start_at IS NULL OR i.scheduled_start_at <= @now)
        ORDER BY e.visible_at, e.id LIMIT 1`,
     ),
-    lockInstance: prepare<[string, number, string]>(
-      'UPDATE instances SET lock_token = ?, locked_until = ? WHERE id = ?',
+    lockInstance: prepare<[string, number, string], { lease_count: number }>(
+      `UPDATE instances SET lock_token = ?, locked_until = ?, lease_count = lease_count + 1 WHERE id = ?
+       RETURNING lease_count`,
     ),
-    leaseInboxRows: prepare<
-      [{ lockedUntil: number; instanceId: string; now: number; limit: number }],
-      InboxRow
-    >(
-      `UPDATE inbox SET visible_at = @lockedUntil, lease_count = lease_count + 1
-       WHERE id IN (SELECT id FROM inbox WHERE instance_id = @instanceId AND visible_at <= @now
-         ORDER BY id LIMIT @limit)
-       RETURNING id, event, lease_count`,
+    // The instance lock hides these rows from other leases: they are read, not updated.
+    selectVisibleInbox: prepare<[{ instanceId: string; now: number; limit: number }], InboxRow>(
+      `SELECT id, event FROM inbox WHERE instance_id = @instanceId AND visible_at <= @now
+       ORDER BY id LIMIT @limit`,
     ),
     renewInstanceLock: prepare<[number, string, string, number]>(
       'UPDATE instances SET locked_until = ? WHERE id = ? AND lock_token = ? AND locked_until > ?',
