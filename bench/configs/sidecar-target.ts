@@ -18,6 +18,11 @@ const SIDECAR_SCRIPT = join(dirname(fileURLToPath(import.meta.url)), 'sidecar-pr
 /** The SDK client gives up a wait after this long (its own default is 60 s). */
 const WAIT_TIMEOUT_S = 300;
 const START_TIMEOUT_MS = 60_000;
+/**
+ * Extra node flags for the sidecar process, space-separated (for example
+ * `--cpu-prof --cpu-prof-dir=/tmp/prof`): NODE_OPTIONS refuses some of them.
+ */
+const SIDECAR_NODE_FLAGS = (process.env['BENCH_SIDECAR_NODE_FLAGS'] ?? '').split(' ').filter((f) => f !== '');
 
 /**
  * Starts the sidecar in a child process on `store`, then a @microsoft/durabletask-js worker (with
@@ -76,7 +81,7 @@ class SidecarProcess {
   static spawn(store: StoreSpec, tuning: Tuning): Promise<SidecarProcess> {
     const child = spawn(
       process.execPath,
-      ['--import', 'tsx', SIDECAR_SCRIPT, JSON.stringify({ store, tuning })],
+      [...SIDECAR_NODE_FLAGS, '--import', 'tsx', SIDECAR_SCRIPT, JSON.stringify({ store, tuning })],
       { stdio: ['pipe', 'pipe', 'inherit'] },
     );
     const usageWaiters: ((usage: ProcessUsage) => void)[] = [];
