@@ -27,9 +27,10 @@ import {
   decodeEvent,
   encodeEvent,
   instanceStateFromRow,
-  type InboxRow,
   type InstanceHeadRow,
   type InstanceRow,
+  type LeasedEventRow,
+  type LeasedTurnRow,
   type TaskRow,
 } from './rows.js';
 import { quoteIdentifier } from './sql/compile.js';
@@ -186,37 +187,31 @@ export class PostgresBackend implements Backend {
   }
 
   async leaseOrchestrationWorkItem(options: LeaseOptions): Promise<OrchestrationWorkItem | undefined> {
-    return this.#write(async ({ tx, s }) => {
-      const lockToken = randomUUID();
-      const leased = (
-        await tx.query<{ id: string; locked_until: number }>(s.LEASE_NEXT_INSTANCE, [
-          lockToken,
-          durationParam(options.lockDurationMs),
-        ])
-      ).rows[0];
-      if (!leased) return undefined;
-      const { rows } = await tx.query<InboxRow>(s.LEASE_INBOX_ROWS, [
-        leased.id,
-        leased.locked_until,
-        // A turn always takes at least one event.
-        options.maxEvents === undefined ? null : Math.max(1, Math.floor(options.maxEvents)),
-      ]);
-      if (rows.length === 0) {
-        // Its events went away between the two statements (a concurrent purge): hand nothing out.
-        await tx.query(s.RELEASE_INSTANCE_LOCK, [leased.id, lockToken, 0]);
-        return undefined;
-      }
-      rows.sort((a, b) => a.id - b.id);
-      return {
-        instanceId: leased.id,
-        newEvents: rows.map((row) => decodeEvent(row.event)),
-        inboxIds: rows.map((row) => String(row.id)),
-        lockToken,
-        lockedUntil: leased.locked_until,
-        // lease_count already counts this lease.
-        attempt: rows.reduce((most, row) => Math.max(most, row.lease_count - 1), 0),
-      };
-    });
+    const db = this.#opened().db;
+    const lockToken = randomUUID();
+    const { rows } = await db.query<LeasedTurnRow>(this.#s.LEASE_NEXT_TURN, [
+      lockToken,
+      durationParam(options.lockDurationMs),
+      // A turn always takes at least one event.
+      options.maxEvents === undefined ? null : Math.max(1, Math.floor(options.maxEvents)),
+    ]);
+    const first = rows[0];
+    if (!first) return undefined;
+    if (first.id === null) {
+      // Its events went away meanwhile (a concurrent purge): hand nothing out.
+      await db.query(this.#s.RELEASE_INSTANCE_LOCK, [first.instance_id, lockToken, 0]);
+      return undefined;
+    }
+    const events = rows as LeasedEventRow[];
+    return {
+      instanceId: first.instance_id,
+      newEvents: events.map((row) => decodeEvent(row.event)),
+      inboxIds: events.map((row) => String(row.id)),
+      lockToken,
+      lockedUntil: first.locked_until,
+      // lease_count already counts this lease.
+      attempt: events.reduce((most, row) => Math.max(most, row.lease_count - 1), 0),
+    };
   }
 
   async getHistory(instanceId: string): Promise<HistoryEvent[]> {
@@ -227,18 +222,15 @@ export class PostgresBackend implements Backend {
   }
 
   async renewOrchestrationLease(item: OrchestrationWorkItem, lockDurationMs: number): Promise<number> {
-    return this.#write(async ({ tx, s }) => {
-      const renewed = (
-        await tx.query<{ locked_until: number }>(s.RENEW_INSTANCE_LOCK, [
-          item.instanceId,
-          item.lockToken,
-          durationParam(lockDurationMs),
-        ])
-      ).rows[0];
-      if (!renewed) throw new LockLostError(`orchestration '${item.instanceId}'`);
-      await tx.query(s.SET_INBOX_VISIBLE_BY_IDS, [item.instanceId, item.inboxIds, renewed.locked_until]);
-      return renewed.locked_until;
-    });
+    const { rows } = await this.#opened().db.query<{ locked_until: number }>(this.#s.RENEW_TURN_LEASE, [
+      item.instanceId,
+      item.lockToken,
+      durationParam(lockDurationMs),
+      item.inboxIds,
+    ]);
+    const renewed = rows[0];
+    if (!renewed) throw new LockLostError(`orchestration '${item.instanceId}'`);
+    return renewed.locked_until;
   }
 
   async commitOrchestrationTurn(item: OrchestrationWorkItem, result: TurnResult): Promise<void> {
@@ -261,37 +253,36 @@ export class PostgresBackend implements Backend {
   }
 
   async leaseActivityWorkItem(options: LeaseOptions): Promise<ActivityWorkItem | undefined> {
-    return this.#write(async ({ tx, s }) => {
-      const lockToken = randomUUID();
-      const row = (
-        await tx.query<TaskRow>(s.LEASE_NEXT_TASK, [lockToken, durationParam(options.lockDurationMs)])
-      ).rows[0];
-      if (!row) return undefined;
-      return {
-        id: String(row.id),
-        instanceId: row.instance_id,
-        executionId: row.execution_id,
-        taskId: row.task_id,
-        event: decodeEvent(row.event),
+    const lockToken = randomUUID();
+    const row = (
+      await this.#opened().db.query<TaskRow>(this.#s.LEASE_NEXT_TASK, [
         lockToken,
-        lockedUntil: row.locked_until,
-        attempt: row.lease_count - 1,
-      };
-    });
+        durationParam(options.lockDurationMs),
+      ])
+    ).rows[0];
+    if (!row) return undefined;
+    return {
+      id: String(row.id),
+      instanceId: row.instance_id,
+      executionId: row.execution_id,
+      taskId: row.task_id,
+      event: decodeEvent(row.event),
+      lockToken,
+      lockedUntil: row.locked_until,
+      attempt: row.lease_count - 1,
+    };
   }
 
   async renewActivityLease(item: ActivityWorkItem, lockDurationMs: number): Promise<number> {
-    return this.#write(async ({ tx, s }) => {
-      const renewed = (
-        await tx.query<{ locked_until: number }>(s.RENEW_TASK_LOCK, [
-          item.id,
-          item.lockToken,
-          durationParam(lockDurationMs),
-        ])
-      ).rows[0];
-      if (!renewed) throw new LockLostError(`activity task ${item.taskId} of '${item.instanceId}'`);
-      return renewed.locked_until;
-    });
+    const renewed = (
+      await this.#opened().db.query<{ locked_until: number }>(this.#s.RENEW_TASK_LOCK, [
+        item.id,
+        item.lockToken,
+        durationParam(lockDurationMs),
+      ])
+    ).rows[0];
+    if (!renewed) throw new LockLostError(`activity task ${item.taskId} of '${item.instanceId}'`);
+    return renewed.locked_until;
   }
 
   async completeActivityWorkItem(item: ActivityWorkItem, result: HistoryEvent): Promise<void> {

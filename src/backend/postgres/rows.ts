@@ -33,7 +33,16 @@ export interface InstanceHeadRow {
   execution_id: string;
 }
 
-export interface InboxRow {
+/** One event of a leased turn; `id` is NULL (and so are the others) when the turn had none. */
+export interface LeasedTurnRow {
+  instance_id: string;
+  locked_until: number;
+  id: number | null;
+  event: Uint8Array | null;
+  lease_count: number | null;
+}
+
+export interface LeasedEventRow extends LeasedTurnRow {
   id: number;
   event: Uint8Array;
   lease_count: number;

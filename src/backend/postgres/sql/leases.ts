@@ -8,34 +8,55 @@
  */
 
 /**
- * Leases the instance of the oldest visible inbox event that no live lease holds and whose
- * scheduled start has come (events sent before it wait for the start). SKIP LOCKED
- * lets concurrent leasers pass each other instead of queueing on the same row; after the row lock
- * the WHERE clause is rechecked on the newest row version, so a lease another worker committed
- * meanwhile is seen.
+ * Leases one turn in a single statement (atomic without BEGIN/COMMIT): the instance of the oldest
+ * visible inbox event that no live lease holds and whose scheduled start has come (events sent
+ * before it wait for the start), and its visible inbox events in id order (at most `$4`; NULL:
+ * all), hidden until the lease ends. One row per event, ordered by id; a single row with a NULL
+ * event id when the instance had no visible event left (a concurrent purge).
+ *
+ * SKIP LOCKED lets concurrent leasers pass each other instead of queueing on the same row; after
+ * the row lock the WHERE clause is rechecked on the newest row version, so a lease another worker
+ * committed meanwhile is seen. The events are taken through the `leased` row, so they are only
+ * touched when the instance update happened.
  */
-export const LEASE_NEXT_INSTANCE = `
-  UPDATE {schema}.instances SET lock_token = $2, locked_until = {now} + $3
-  WHERE id = (
+export const LEASE_NEXT_TURN = `
+  WITH picked AS MATERIALIZED (
     SELECT i.id FROM {schema}.inbox e JOIN {schema}.instances i ON i.id = e.instance_id
     WHERE e.visible_at <= {now} AND (i.locked_until IS NULL OR i.locked_until <= {now})
       AND (i.scheduled_start_at IS NULL OR i.scheduled_start_at <= {now})
     ORDER BY e.visible_at, e.id
     LIMIT 1
-    FOR NO KEY UPDATE OF i SKIP LOCKED)
-  RETURNING id, locked_until`;
+    FOR NO KEY UPDATE OF i SKIP LOCKED),
+  leased AS (
+    UPDATE {schema}.instances i SET lock_token = $2, locked_until = {now} + $3
+    FROM picked WHERE i.id = picked.id
+    RETURNING i.id, i.locked_until),
+  events AS (
+    UPDATE {schema}.inbox e SET visible_at = leased.locked_until, lease_count = e.lease_count + 1
+    FROM leased
+    WHERE e.instance_id = leased.id AND e.id IN (
+      SELECT x.id FROM {schema}.inbox x
+      WHERE x.instance_id = (SELECT id FROM picked) AND x.visible_at <= {now}
+      ORDER BY x.id LIMIT $4)
+    RETURNING e.id, e.event, e.lease_count)
+  SELECT leased.id AS instance_id, leased.locked_until, events.id, events.event, events.lease_count
+  FROM leased LEFT JOIN events ON true
+  ORDER BY events.id`;
 
-/** Hides the visible inbox rows of a just-leased instance until the lease ends (NULL limit: all). */
-export const LEASE_INBOX_ROWS = `
-  UPDATE {schema}.inbox SET visible_at = $3, lease_count = lease_count + 1
-  WHERE id IN (
-    SELECT id FROM {schema}.inbox WHERE instance_id = $2 AND visible_at <= {now} ORDER BY id LIMIT $4)
-  RETURNING id, event, lease_count`;
-
-export const RENEW_INSTANCE_LOCK = `
-  UPDATE {schema}.instances SET locked_until = {now} + $4
-  WHERE id = $2 AND lock_token = $3 AND locked_until > {now}
-  RETURNING locked_until`;
+/**
+ * Extends a live turn lease and keeps its inbox events hidden until the new expiry, in one
+ * statement. No row: the lease was lost (and nothing changed).
+ */
+export const RENEW_TURN_LEASE = `
+  WITH renewed AS (
+    UPDATE {schema}.instances SET locked_until = {now} + $4
+    WHERE id = $2 AND lock_token = $3 AND locked_until > {now}
+    RETURNING id, locked_until),
+  hidden AS (
+    UPDATE {schema}.inbox e SET visible_at = renewed.locked_until
+    FROM renewed
+    WHERE e.instance_id = renewed.id AND e.id = ANY($5::bigint[]))
+  SELECT locked_until FROM renewed`;
 
 /**
  * Releases a lease. With a delay the instance stays closed to leases until then, so no later
