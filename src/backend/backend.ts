@@ -80,6 +80,12 @@ export interface Backend {
 
   /** Leases the next instance with visible inbox events and no live lease, or undefined. */
   leaseOrchestrationWorkItem(options: LeaseOptions): Promise<OrchestrationWorkItem | undefined>;
+  /**
+   * Optional: leases up to `max` instances at once (each as leaseOrchestrationWorkItem would, in
+   * the same order), in one round trip; empty when none is visible. A worker with several free
+   * slots uses it when present and falls back to one lease at a time.
+   */
+  leaseOrchestrationWorkItems?(options: LeaseOptions, max: number): Promise<OrchestrationWorkItem[]>;
   /** The stored history of an instance (empty for a new one). */
   getHistory(instanceId: string): Promise<HistoryEvent[]>;
   /** Extends a live lease; throws LockLostError when it was lost. Returns the new expiry. */
@@ -94,6 +100,8 @@ export interface Backend {
   abandonOrchestrationWorkItem(item: OrchestrationWorkItem, delayMs: number): Promise<void>;
 
   leaseActivityWorkItem(options: LeaseOptions): Promise<ActivityWorkItem | undefined>;
+  /** Optional: leases up to `max` activity tasks at once (see leaseOrchestrationWorkItems). */
+  leaseActivityWorkItems?(options: LeaseOptions, max: number): Promise<ActivityWorkItem[]>;
   renewActivityLease(item: ActivityWorkItem, lockDurationMs: number): Promise<number>;
   /**
    * Deletes the task and adds its result (TaskCompleted or TaskFailed) to the instance's inbox in

@@ -16,8 +16,12 @@ export function orchestrationWorkSource(
   runTurn: ProcessWorkItem<OrchestrationWorkItem>,
 ): WorkSource<OrchestrationWorkItem> {
   const { lockDurationMs, maxEventsPerTurn } = options;
+  const leaseOptions = { lockDurationMs, maxEvents: maxEventsPerTurn };
   return {
-    lease: () => backend.leaseOrchestrationWorkItem({ lockDurationMs, maxEvents: maxEventsPerTurn }),
+    lease: () => backend.leaseOrchestrationWorkItem(leaseOptions),
+    ...(backend.leaseOrchestrationWorkItems && {
+      leaseMany: (max: number) => backend.leaseOrchestrationWorkItems!(leaseOptions, max),
+    }),
     renew: (item) => backend.renewOrchestrationLease(item, lockDurationMs),
     abandon: (item, delayMs) => backend.abandonOrchestrationWorkItem(item, delayMs),
     nextDueTime: () => backend.nextDueTime(),
@@ -39,6 +43,9 @@ export function activityWorkSource(
   const { lockDurationMs } = options;
   return {
     lease: () => backend.leaseActivityWorkItem({ lockDurationMs }),
+    ...(backend.leaseActivityWorkItems && {
+      leaseMany: (max: number) => backend.leaseActivityWorkItems!({ lockDurationMs }, max),
+    }),
     renew: (item) => backend.renewActivityLease(item, lockDurationMs),
     abandon: (item, delayMs) => backend.abandonActivityWorkItem(item, delayMs),
     nextDueTime: () => backend.nextDueTime(),

@@ -171,27 +171,35 @@ export class SqliteBackend implements Backend {
   }
 
   async leaseOrchestrationWorkItem(options: LeaseOptions): Promise<OrchestrationWorkItem | undefined> {
+    const [item] = await this.leaseOrchestrationWorkItems(options, 1);
+    return item;
+  }
+
+  /** One transaction for the whole batch: a lease's cost is mostly its transaction. */
+  async leaseOrchestrationWorkItems(options: LeaseOptions, max: number): Promise<OrchestrationWorkItem[]> {
     return this.#write((s, now) => {
-      const candidate = s.findLeasableInstance.get({ now });
-      if (!candidate) return undefined;
-      const lockToken = randomUUID();
+      const items: OrchestrationWorkItem[] = [];
+      const limit = options.maxEvents === undefined ? NO_LIMIT : Math.max(1, options.maxEvents);
       const lockedUntil = now + options.lockDurationMs;
-      const lock = s.lockInstance.get(lockToken, lockedUntil, candidate.id);
-      // The lock hides the instance's inbox from other leases (see schema.ts).
-      const rows = s.selectVisibleInbox.all({
-        instanceId: candidate.id,
-        now,
-        limit: options.maxEvents === undefined ? NO_LIMIT : Math.max(1, options.maxEvents),
-      });
-      return {
-        instanceId: candidate.id,
-        newEvents: rows.map((row) => decodeEvent(row.event)),
-        inboxIds: rows.map((row) => String(row.id)),
-        lockToken,
-        lockedUntil,
-        // lease_count already counts this lease.
-        attempt: Math.max(0, (lock?.lease_count ?? 1) - 1),
-      };
+      while (items.length < max) {
+        // An instance locked by this loop is no longer a candidate.
+        const candidate = s.findLeasableInstance.get({ now });
+        if (!candidate) break;
+        const lockToken = randomUUID();
+        const lock = s.lockInstance.get(lockToken, lockedUntil, candidate.id);
+        // The lock hides the instance's inbox from other leases (see schema.ts).
+        const rows = s.selectVisibleInbox.all({ instanceId: candidate.id, now, limit });
+        items.push({
+          instanceId: candidate.id,
+          newEvents: rows.map((row) => decodeEvent(row.event)),
+          inboxIds: rows.map((row) => String(row.id)),
+          lockToken,
+          lockedUntil,
+          // lease_count already counts this lease.
+          attempt: Math.max(0, (lock?.lease_count ?? 1) - 1),
+        });
+      }
+      return items;
     }, LEASE_WRITE);
   }
 
@@ -233,12 +241,19 @@ export class SqliteBackend implements Backend {
   }
 
   async leaseActivityWorkItem(options: LeaseOptions): Promise<ActivityWorkItem | undefined> {
+    const [item] = await this.leaseActivityWorkItems(options, 1);
+    return item;
+  }
+
+  async leaseActivityWorkItems(options: LeaseOptions, max: number): Promise<ActivityWorkItem[]> {
+    if (max < 1) return [];
     return this.#write((s, now) => {
       const lockToken = randomUUID();
       const lockedUntil = now + options.lockDurationMs;
-      const row = s.leaseTask.get({ lockToken, lockedUntil, now });
-      if (!row) return undefined;
-      return {
+      const rows = s.leaseTasks.all({ lockToken, lockedUntil, now, limit: max });
+      // RETURNING gives no order: keep the queue's.
+      rows.sort((a, b) => a.id - b.id);
+      return rows.map((row) => ({
         id: String(row.id),
         instanceId: row.instance_id,
         executionId: row.execution_id,
@@ -247,7 +262,7 @@ export class SqliteBackend implements Backend {
         lockToken,
         lockedUntil,
         attempt: row.lease_count - 1,
-      };
+      }));
     }, LEASE_WRITE);
   }
 

@@ -135,10 +135,11 @@ export function prepareStatements(db: Database.Database) {
     insertTask: prepare<[string, string, number, Uint8Array, number]>(
       `INSERT INTO tasks (instance_id, execution_id, task_id, event, visible_at) VALUES (?, ?, ?, ?, ?)`,
     ),
-    leaseTask: prepare<[{ lockToken: string; lockedUntil: number; now: number }], TaskRow>(
+    // The tasks of one batch share a token: each is still identified by its id with it.
+    leaseTasks: prepare<[{ lockToken: string; lockedUntil: number; now: number; limit: number }], TaskRow>(
       `UPDATE tasks SET lock_token = @lockToken, locked_until = @lockedUntil, visible_at = @lockedUntil,
          lease_count = lease_count + 1
-       WHERE id = (SELECT id FROM tasks WHERE visible_at <= @now ORDER BY visible_at, id LIMIT 1)
+       WHERE id IN (SELECT id FROM tasks WHERE visible_at <= @now ORDER BY visible_at, id LIMIT @limit)
        RETURNING id, instance_id, execution_id, task_id, event, lease_count`,
     ),
     renewTaskLock: prepare<[{ lockedUntil: number; id: number; lockToken: string; now: number }]>(

@@ -32,10 +32,10 @@ export interface WakeUpDue {
   readonly generation: number;
 }
 
-/** Effect result: a lease attempt returned an item, or undefined when no work is visible. */
+/** Effect result: a lease attempt returned these items (none when no work is visible). */
 export interface Fetched<T> {
   readonly kind: 'Fetched';
-  readonly item: T | undefined;
+  readonly items: readonly T[];
 }
 
 /** Effect result: a lease attempt threw (the store is unreachable, a transaction failed). */

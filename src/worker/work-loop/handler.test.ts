@@ -76,13 +76,14 @@ const CONFIG: WorkLoopConfig = {
 };
 
 /** Drives the handler event by event: effect results and timer events are collected, then fed. */
-class Harness {
+class Harness<S extends FakeSource = FakeSource> {
   readonly clock = new FakeClock();
-  readonly source = new FakeSource();
+  readonly source: S;
   readonly handler: WorkLoopHandler<Item>;
   #posted: WorkLoopEvent<Item>[] = [];
 
-  constructor(config: Partial<WorkLoopConfig> = {}) {
+  constructor(config: Partial<WorkLoopConfig> = {}, source?: S) {
+    this.source = source ?? (new FakeSource() as S);
     this.handler = new WorkLoopHandler<Item>(
       { ...CONFIG, ...config },
       {
@@ -194,6 +195,89 @@ describe('work loop: fetching and back-pressure', () => {
     }
     assert.deepEqual(delays, [100, 200, 400, 800, 1000, 1000]);
     assert.equal(h.source.leases.length, 7);
+  });
+});
+
+/** A source that can lease a batch: each call records how many items it was asked for. */
+class BatchSource extends FakeSource {
+  readonly batches: { max: number; reply: Deferred<readonly Item[]> }[] = [];
+
+  leaseMany(max: number): Promise<readonly Item[]> {
+    const reply = deferred<readonly Item[]>();
+    this.batches.push({ max, reply });
+    return reply.promise;
+  }
+}
+
+function batchHarness(config: Partial<WorkLoopConfig>): { h: Harness<BatchSource>; source: BatchSource } {
+  const h = new Harness(config, new BatchSource());
+  return { h, source: h.source };
+}
+
+describe('work loop: batch leases', () => {
+  test('free slots are filled by one batch lease asking for as many items as slots are free', async () => {
+    const { h, source } = batchHarness({ maxConcurrent: 4 });
+    h.send({ kind: 'WorkAvailable' });
+    assert.deepEqual(
+      source.batches.map((b) => b.max),
+      [4],
+    );
+    assert.equal(source.leases.length, 0, 'no single lease');
+    source.batches[0]?.reply.resolve([item('a'), item('b'), item('c'), item('d')]);
+    await h.deliver();
+    assert.deepEqual(
+      source.runs.map((r) => r.item.instanceId),
+      ['a', 'b', 'c', 'd'],
+    );
+    assert.equal(h.handler.snapshot().busySlots, 4);
+    assert.equal(source.batches.length, 1, 'no fetch with every slot busy');
+
+    source.runs[0]?.reply.resolve();
+    await h.deliver();
+    assert.equal(source.leases.length, 1, 'one free slot: a single lease');
+  });
+
+  test('a batch with fewer items than asked for ends the fetching: the next due time is asked', async () => {
+    const { h, source } = batchHarness({ maxConcurrent: 4 });
+    h.send({ kind: 'WorkAvailable' });
+    source.batches[0]?.reply.resolve([item('a')]);
+    await h.deliver();
+    assert.equal(h.handler.snapshot().busySlots, 1);
+    assert.equal(source.batches.length, 1, 'no fetch that would find nothing');
+    assert.equal(source.dueQueries.length, 1);
+  });
+
+  test('a short batch fetches again when work was announced while it was in flight', async () => {
+    const { h, source } = batchHarness({ maxConcurrent: 4 });
+    h.send({ kind: 'WorkAvailable' });
+    h.send({ kind: 'WorkAvailable' });
+    source.batches[0]?.reply.resolve([item('a')]);
+    await h.deliver();
+    assert.deepEqual(
+      source.batches.map((b) => b.max),
+      [4, 3],
+    );
+    assert.equal(source.dueQueries.length, 0);
+  });
+
+  test('a batch that arrives during shutdown is abandoned at once, every item of it', async () => {
+    const { h, source } = batchHarness({ maxConcurrent: 3 });
+    h.send({ kind: 'WorkAvailable' });
+    const { reply, promise } = createReply<void>();
+    h.send({ kind: 'Shutdown', reply });
+    source.batches[0]?.reply.resolve([item('a'), item('b')]);
+    await h.deliver();
+    assert.deepEqual(
+      source.abandons.map((a) => [a.item.instanceId, a.delayMs]),
+      [
+        ['a', 0],
+        ['b', 0],
+      ],
+    );
+    assert.equal(source.runs.length, 0);
+    for (const abandon of source.abandons) abandon.reply.resolve();
+    await h.deliver();
+    await promise;
   });
 });
 

@@ -21,8 +21,11 @@ import type { LeasedWorkItem, WorkSource } from './work-source.js';
  * Invariants:
  * - at most one fetch in flight, and only while a slot is free: nothing is leased to wait in a
  *   queue while its lease runs out (back-pressure, as in the Go engine);
- * - after a fetch that found work the loop fetches again at once while slots remain; after an
- *   empty one it arms one wake-up timer for the store's next due time, capped by the poll interval;
+ * - with several slots free, one fetch asks for as many items as slots are free (when the source
+ *   can lease a batch);
+ * - after a fetch that found all it asked for the loop fetches again at once while slots remain;
+ *   after one that found fewer it arms one wake-up timer for the store's next due time, capped by
+ *   the poll interval (unless work was announced meanwhile: then it fetches again);
  * - a lease is renewed every half lock duration while its item is processed;
  * - a failed item is abandoned with a growing delay (by its attempt count); an item whose lease
  *   was lost is not abandoned (it is no longer ours).
@@ -78,6 +81,8 @@ export class WorkLoopHandler<T extends LeasedWorkItem> implements LoopHandler<Wo
   readonly #slots = new Map<number, Slot<T>>();
   #nextSlotId = 1;
   #fetching = false;
+  /** How many items the fetch in flight asked for. */
+  #requested = 1;
   /** Work was announced while a fetch was in flight. */
   #recheck = false;
   #consecutiveFetchFailures = 0;
@@ -114,7 +119,7 @@ export class WorkLoopHandler<T extends LeasedWorkItem> implements LoopHandler<Wo
         break;
       case 'Fetched':
         this.#effectSettled();
-        this.#onFetched(event.item);
+        this.#onFetched(event.items);
         break;
       case 'FetchFailed':
         this.#effectSettled();
@@ -188,29 +193,33 @@ export class WorkLoopHandler<T extends LeasedWorkItem> implements LoopHandler<Wo
     this.#cancelWakeUp();
     this.#fetching = true;
     this.#recheck = false;
+    const { source } = this.#deps;
+    const free = this.#config.maxConcurrent - this.#slots.size;
+    // Several free slots are filled by one lease call when the source can (one transaction).
+    const many = source.leaseMany !== undefined && free > 1;
+    this.#requested = many ? free : 1;
     this.#startEffect(
-      () => this.#deps.source.lease(),
-      (item) => ({ kind: 'Fetched', item }),
+      (): Promise<readonly T[]> =>
+        many && source.leaseMany
+          ? source.leaseMany(free)
+          : source.lease().then((item) => (item === undefined ? [] : [item])),
+      (items) => ({ kind: 'Fetched', items }),
       (error) => ({ kind: 'FetchFailed', error }),
     );
   }
 
-  #onFetched(item: T | undefined): void {
+  #onFetched(items: readonly T[]): void {
     this.#fetching = false;
     this.#consecutiveFetchFailures = 0;
-    if (item === undefined) {
-      if (this.#phase !== 'running') return;
-      if (this.#recheck) this.#fetchIfSlotFree();
-      else this.#queryNextDueTime();
-      return;
-    }
-    if (this.#phase !== 'running') {
+    for (const item of items) {
       // Leased while shutting down: hand it straight back.
-      this.#abandon(item, 0);
-      return;
+      if (this.#phase !== 'running') this.#abandon(item, 0);
+      else this.#startSlot(item);
     }
-    this.#startSlot(item);
-    this.#fetchIfSlotFree();
+    if (this.#phase !== 'running') return;
+    // Fewer items than asked for: the store had no more visible work when it answered.
+    if (items.length < this.#requested && !this.#recheck) this.#queryNextDueTime();
+    else this.#fetchIfSlotFree();
   }
 
   #onFetchFailed(error: unknown): void {

@@ -12,6 +12,11 @@ export interface LeasedWorkItem {
 export interface WorkSource<T extends LeasedWorkItem> {
   /** Leases the next visible item, or undefined. */
   lease(): Promise<T | undefined>;
+  /**
+   * Optional: leases up to `max` visible items at once (empty when none is visible). The loop
+   * uses it when more than one slot is free.
+   */
+  leaseMany?(max: number): Promise<readonly T[]>;
   /** Extends the lease; rejects with LockLostError when it was lost. Resolves to the new expiry. */
   renew(item: T): Promise<number>;
   /** Releases the lease; the item becomes visible again after `delayMs`. */
