@@ -20,6 +20,17 @@ export interface OrchestrationWorkItem {
   readonly lockedUntil: number;
   /** How many times this turn was leased before and abandoned or lost (0 on the first try). */
   readonly attempt: number;
+  /**
+   * Optional, opaque: identifies the stored history this turn starts from. Two work items of one
+   * instance with the same value start from the same history (a backend never reuses a value for
+   * another history of that instance id). Absent: unknown, the history must be read.
+   */
+  readonly historyVersion?: string;
+  /**
+   * Optional: the instance's `historyVersion` once this item's turn is committed. With both, a
+   * worker may keep the history in memory after its commit and skip reading it next turn.
+   */
+  readonly nextHistoryVersion?: string;
 }
 
 export interface ActivityWorkItem {

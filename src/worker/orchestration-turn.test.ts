@@ -19,6 +19,7 @@ import {
   orchestratorStartedEvent,
 } from '../runtime/history-events.js';
 import type { TurnResult } from '../runtime/turn.js';
+import { HistoryCache } from './history-cache.js';
 import { createOrchestrationTurnRunner } from './orchestration-turn.js';
 import { FakeClock } from './testing/fake-clock.js';
 
@@ -139,5 +140,81 @@ describe('orchestration turn', () => {
     await assert.rejects(run(workItem([START]), AbortSignal.abort()));
     assert.equal(executorCalls, 0);
     assert.equal(store.commits.length, 0);
+  });
+});
+
+describe('orchestration turn: history cache', () => {
+  /** A store that counts history reads; its commits can be made to fail. */
+  function countingStore() {
+    let reads = 0;
+    let failCommits = false;
+    const backend = {
+      getHistory: async () => {
+        reads++;
+        return [START, orchestratorStartedEvent(1_000)];
+      },
+      getInstance: async () => undefined,
+      commitOrchestrationTurn: async () => {
+        if (failCommits) throw new LockLostError('order-1');
+      },
+    } as unknown as Backend;
+    return { backend, reads: () => reads, failCommits: () => (failCommits = true) };
+  }
+
+  /** Answers every turn with no action, recording the past events it was given. */
+  function recordingExecutor(pastEventCounts: number[]): Executor {
+    return {
+      executeOrchestrator: async (request) => {
+        pastEventCounts.push(request.pastEvents.length);
+        return create(OrchestratorResponseSchema, { instanceId: request.instanceId, actions: [] });
+      },
+      executeActivity: () => Promise.reject(new Error('not expected')),
+    };
+  }
+
+  const versioned = (historyVersion: string | undefined, nextHistoryVersion: string) => ({
+    ...workItem([eventRaisedEvent('ping', undefined, 2_000)]),
+    ...(historyVersion !== undefined && { historyVersion }),
+    nextHistoryVersion,
+  });
+
+  test('the next turn starts from the history kept after the commit, without reading it', async () => {
+    const store = countingStore();
+    const past: number[] = [];
+    const cache = new HistoryCache({ maxInstances: 10, maxEvents: 1_000 });
+    const run = createOrchestrationTurnRunner({
+      backend: store.backend,
+      clock: new FakeClock(5_000),
+      executor: recordingExecutor(past),
+      historyCache: cache,
+    });
+    const signal = new AbortController().signal;
+    await run(versioned(undefined, 'v1'), signal);
+    assert.equal(store.reads(), 1);
+    // 2 stored + OrchestratorStarted, EventRaised, OrchestratorCompleted of the first turn.
+    await run(versioned('v1', 'v2'), signal);
+    assert.equal(store.reads(), 1, 'the history was not read again');
+    assert.deepEqual(past, [2, 5]);
+
+    await run(versioned('written-elsewhere', 'v3'), signal);
+    assert.equal(store.reads(), 2, 'another version: read from the store');
+    assert.deepEqual(past, [2, 5, 2]);
+  });
+
+  test('a failed commit forgets the instance', async () => {
+    const store = countingStore();
+    const cache = new HistoryCache({ maxInstances: 10, maxEvents: 1_000 });
+    const run = createOrchestrationTurnRunner({
+      backend: store.backend,
+      clock: new FakeClock(5_000),
+      executor: recordingExecutor([]),
+      historyCache: cache,
+    });
+    const signal = new AbortController().signal;
+    await run(versioned(undefined, 'v1'), signal);
+    assert.equal(cache.size, 1);
+    store.failCommits();
+    await assert.rejects(run(versioned('v1', 'v2'), signal), LockLostError);
+    assert.equal(cache.size, 0);
   });
 });

@@ -1,7 +1,9 @@
 import type { Backend, OrchestrationWorkItem } from '../backend/backend.js';
 import type { Executor } from '../executor/executor.js';
 import { applyResponse, planTurn, type TurnInput, type TurnPlan } from '../runtime/index.js';
+import type { TurnResult } from '../runtime/turn.js';
 import type { Clock } from './clock.js';
+import type { HistoryCache } from './history-cache.js';
 import { SILENT_LOGGER, type LogSink } from '../logging/logger.js';
 
 /**
@@ -21,6 +23,11 @@ export interface OrchestrationTurnDeps {
   readonly logger?: LogSink;
   /** New execution ids (sub-orchestrations, continue-as-new); default: the runtime's. */
   readonly newId?: () => string;
+  /**
+   * Histories kept after commits, used when a work item proves (by its historyVersion) that the
+   * store holds the same one. Default: none, every turn reads its history.
+   */
+  readonly historyCache?: HistoryCache;
 }
 
 export function createOrchestrationTurnRunner(
@@ -30,8 +37,11 @@ export function createOrchestrationTurnRunner(
   const logger = deps.logger ?? SILENT_LOGGER;
   const options = deps.newId ? { newId: deps.newId } : {};
 
-  return async (item, signal) => {
-    const history = await backend.getHistory(item.instanceId);
+  const cache = deps.historyCache;
+
+  const runTurn = async (item: OrchestrationWorkItem, signal: AbortSignal): Promise<void> => {
+    const history =
+      cache?.get(item.instanceId, item.historyVersion) ?? (await backend.getHistory(item.instanceId));
     signal.throwIfAborted();
     const input: TurnInput = {
       instanceId: item.instanceId,
@@ -54,11 +64,32 @@ export function createOrchestrationTurnRunner(
         'orchestration turn: inbox event not recorded',
       );
     }
-    if (plan.kind === 'commit') {
-      await backend.commitOrchestrationTurn(item, plan.result);
-      return;
+    let result: TurnResult;
+    if (plan.kind === 'commit') result = plan.result;
+    else {
+      const response = await executor.executeOrchestrator(plan.request, signal);
+      result = applyResponse(plan, response, clock.now());
     }
-    const response = await executor.executeOrchestrator(plan.request, signal);
-    await backend.commitOrchestrationTurn(item, applyResponse(plan, response, clock.now()));
+    await backend.commitOrchestrationTurn(item, result);
+    if (cache && item.nextHistoryVersion !== undefined) {
+      cache.store(
+        item.instanceId,
+        item.nextHistoryVersion,
+        history,
+        result.historyEvents,
+        result.historyReplaced,
+      );
+    }
+  };
+
+  if (!cache) return runTurn;
+  return async (item, signal) => {
+    try {
+      await runTurn(item, signal);
+    } catch (err) {
+      // Lost, failed or aborted: whatever the store holds now, this process did not write it.
+      cache.delete(item.instanceId);
+      throw err;
+    }
   };
 }

@@ -11,6 +11,7 @@ import { createReply } from '../loop/reply.js';
 import { createActivityRunner } from './activity-task.js';
 import { systemClock, type Clock } from './clock.js';
 import { SILENT_LOGGER, type LogSink } from '../logging/logger.js';
+import { HistoryCache } from './history-cache.js';
 import { createOrchestrationTurnRunner } from './orchestration-turn.js';
 import type { WorkLoopEvent } from './work-loop/events.js';
 import { WorkLoopHandler, type WorkLoopConfig } from './work-loop/handler.js';
@@ -47,6 +48,13 @@ export interface TaskHubWorkerOptions {
    * arrive (another process writing to the same SQLite file). Default 1000 ms.
    */
   readonly pollIntervalMs?: number;
+  /**
+   * Histories kept in memory after this worker's commits, so the next turn of the instance skips
+   * reading and decoding its history (used only when the store proves it unchanged): the most
+   * instances, and the most events over all of them. Defaults 5000 and 100000.
+   */
+  readonly historyCacheInstances?: number;
+  readonly historyCacheEvents?: number;
   /** Time and timers; default the system clock. */
   readonly clock?: Clock;
   /** Default: no logging. */
@@ -60,6 +68,8 @@ export interface CompiledWorkerOptions {
   readonly lockDurationMs: number;
   readonly maxEventsPerTurn: number;
   readonly pollIntervalMs: number;
+  readonly historyCacheInstances: number;
+  readonly historyCacheEvents: number;
 }
 
 export const WORKER_DEFAULTS: CompiledWorkerOptions = {
@@ -68,6 +78,8 @@ export const WORKER_DEFAULTS: CompiledWorkerOptions = {
   lockDurationMs: 30_000,
   maxEventsPerTurn: 100,
   pollIntervalMs: 1_000,
+  historyCacheInstances: 5_000,
+  historyCacheEvents: 100_000,
 };
 
 export function compileWorkerOptions(options: Partial<CompiledWorkerOptions>): CompiledWorkerOptions {
@@ -151,7 +163,16 @@ export class TaskHubWorker {
       orchestrationWorkSource(
         backend,
         compiled,
-        createOrchestrationTurnRunner({ backend, executor, clock, logger: this.#logger }),
+        createOrchestrationTurnRunner({
+          backend,
+          executor,
+          clock,
+          logger: this.#logger,
+          historyCache: new HistoryCache({
+            maxInstances: compiled.historyCacheInstances,
+            maxEvents: compiled.historyCacheEvents,
+          }),
+        }),
       ),
       clock,
       this.#logger,

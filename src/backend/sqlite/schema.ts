@@ -70,6 +70,11 @@ const MIGRATIONS: readonly string[] = [
   `
   ALTER TABLE instances ADD COLUMN lease_count INTEGER NOT NULL DEFAULT 0;
   `,
+  // The lock token of the lease whose commit wrote the current history (NULL: not known), so a
+  // worker can tell whether the history it kept in memory is still the stored one.
+  `
+  ALTER TABLE instances ADD COLUMN history_version TEXT;
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

@@ -197,6 +197,8 @@ export class SqliteBackend implements Backend {
           lockedUntil,
           // lease_count already counts this lease.
           attempt: Math.max(0, (lock?.lease_count ?? 1) - 1),
+          ...(typeof lock?.history_version === 'string' && { historyVersion: lock.history_version }),
+          nextHistoryVersion: lockToken,
         });
       }
       return items;

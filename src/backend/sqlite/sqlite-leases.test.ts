@@ -1,7 +1,14 @@
 import assert from 'node:assert/strict';
 import { describe, test, type TestContext } from 'node:test';
 import { createFakeClock } from '../testing/fake-clock.js';
-import { raisedEvent, startEvent, taskScheduledEvent, turnResult } from '../testing/turn-builders.js';
+import { OrchestrationStatus } from '../../api/status.js';
+import {
+  completingTurn,
+  raisedEvent,
+  startEvent,
+  taskScheduledEvent,
+  turnResult,
+} from '../testing/turn-builders.js';
 import { SqliteBackend } from './sqlite-backend.js';
 
 /** Leases as the SQLite backend implements them: batches, attempts, the instance lock. */
@@ -112,5 +119,35 @@ describe('SQLite orchestration leases', () => {
       next?.newEvents.map((event) => event.eventType.case),
       ['eventRaised'],
     );
+  });
+});
+
+describe('SQLite history versions', () => {
+  test('a lease names the history left by the last commit; a replaced instance has none', async (t) => {
+    const { backend, clock } = await open(t);
+    await backend.createInstance(startEvent('h', clock.now()));
+    const first = await backend.leaseOrchestrationWorkItem(LEASE);
+    assert.ok(first);
+    assert.equal(first.historyVersion, undefined, 'a new instance: not known');
+    assert.ok(first.nextHistoryVersion);
+    await backend.commitOrchestrationTurn(first, turnResult('h', clock.now()));
+
+    await backend.addEvent('h', raisedEvent('e', clock.now()));
+    const abandoned = await backend.leaseOrchestrationWorkItem(LEASE);
+    assert.equal(abandoned?.historyVersion, first.nextHistoryVersion);
+    assert.ok(abandoned);
+    await backend.abandonOrchestrationWorkItem(abandoned, 0);
+    const second = await backend.leaseOrchestrationWorkItem(LEASE);
+    assert.equal(second?.historyVersion, first.nextHistoryVersion, 'an abandon changes no history');
+    assert.notEqual(second?.nextHistoryVersion, first.nextHistoryVersion);
+    assert.ok(second);
+    await backend.commitOrchestrationTurn(second, completingTurn('h', clock.now(), '"ok"'));
+
+    await backend.createInstance(startEvent('h', clock.now()), {
+      replaceableStatuses: [OrchestrationStatus.COMPLETED],
+    });
+    const replaced = await backend.leaseOrchestrationWorkItem(LEASE);
+    assert.equal(replaced?.instanceId, 'h');
+    assert.equal(replaced?.historyVersion, undefined);
   });
 });

@@ -67,6 +67,7 @@ export function prepareStatements(db: Database.Database) {
           completedAt: number | null;
           parentInstanceId: string | null;
           tags: string;
+          historyVersion: string;
           now: number;
         },
       ]
@@ -75,7 +76,7 @@ export function prepareStatements(db: Database.Database) {
         status = @status, input = @input, output = @output, custom_status = @customStatus,
         failure_details = @failureDetails, started_at = @startedAt, completed_at = @completedAt,
         parent_instance_id = @parentInstanceId, tags = @tags, last_updated_at = @now,
-        lock_token = NULL, locked_until = NULL, lease_count = 0
+        lock_token = NULL, locked_until = NULL, lease_count = 0, history_version = @historyVersion
        WHERE id = @id`,
     ),
     deleteInstance: prepare<[string]>('DELETE FROM instances WHERE id = ?'),
@@ -87,9 +88,9 @@ export function prepareStatements(db: Database.Database) {
          AND (i.scheduled_start_at IS NULL OR i.scheduled_start_at <= @now)
        ORDER BY e.visible_at, e.id LIMIT 1`,
     ),
-    lockInstance: prepare<[string, number, string], { lease_count: number }>(
+    lockInstance: prepare<[string, number, string], { lease_count: number; history_version: string | null }>(
       `UPDATE instances SET lock_token = ?, locked_until = ?, lease_count = lease_count + 1 WHERE id = ?
-       RETURNING lease_count`,
+       RETURNING lease_count, history_version`,
     ),
     // The instance lock hides these rows from other leases: they are read, not updated.
     selectVisibleInbox: prepare<[{ instanceId: string; now: number; limit: number }], InboxRow>(

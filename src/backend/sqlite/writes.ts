@@ -120,6 +120,8 @@ export function commitTurn(
     completedAt: summary.completedAt ?? null,
     parentInstanceId: summary.parentInstanceId ?? null,
     tags: JSON.stringify(summary.tags),
+    // The lease's token names the history this commit leaves (see nextHistoryVersion).
+    historyVersion: item.lockToken,
     now,
   });
   changes.updatedInstances.add(instanceId);
