@@ -1,4 +1,9 @@
-/** Activity tasks (see compile.ts for `{schema}`, `{now}` and `$1`); leased like inbox rows. */
+import { RELAXED_COMMIT } from './compile.js';
+
+/**
+ * Activity tasks (see compile.ts for `{schema}`, `{now}` and `$1`); leased like inbox rows, and
+ * like them leased and renewed without waiting for the disk (RELAXED_COMMIT).
+ */
 
 /** Queues tasks in array order, visible at once. */
 export const INSERT_TASKS = `
@@ -10,15 +15,19 @@ export const INSERT_TASKS = `
 
 /** Leases the oldest visible task; SKIP LOCKED lets concurrent leasers pass each other. */
 export const LEASE_NEXT_TASK = `
+  WITH ${RELAXED_COMMIT}
   UPDATE {schema}.tasks SET lock_token = $2, locked_until = {now} + $3, visible_at = {now} + $3,
     lease_count = lease_count + 1
+  FROM relaxed
   WHERE id = (
     SELECT id FROM {schema}.tasks WHERE visible_at <= {now} ORDER BY visible_at, id
     LIMIT 1 FOR UPDATE SKIP LOCKED)
   RETURNING id, instance_id, execution_id, task_id, event, lease_count, locked_until`;
 
 export const RENEW_TASK_LOCK = `
+  WITH ${RELAXED_COMMIT}
   UPDATE {schema}.tasks SET locked_until = {now} + $4, visible_at = {now} + $4
+  FROM relaxed
   WHERE id = $2 AND lock_token = $3 AND locked_until > {now}
   RETURNING locked_until`;
 

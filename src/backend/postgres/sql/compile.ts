@@ -15,6 +15,15 @@ export interface Statement {
   readonly usesNow: boolean;
 }
 
+/**
+ * A CTE, `relaxed`, that lets the statement's own (implicit) transaction commit without waiting
+ * for the WAL flush (`synchronous_commit = off`, local to that transaction). Only for writes whose
+ * loss on a crash is harmless: leases and renewals (a lost lease expires and the work is leased
+ * again and redone). The next durable commit flushes the log up to and past it, so no durable
+ * write ever depends on a lost one. The statement must read `relaxed` for it to run.
+ */
+export const RELAXED_COMMIT = `relaxed AS (SELECT set_config('synchronous_commit', 'off', true) AS setting)`;
+
 const NOW_MS = `COALESCE($1::bigint, floor(extract(epoch from now()) * 1000)::bigint)`;
 
 /** Double-quotes an identifier (the schema name is validated before, this keeps it safe anyway). */

@@ -1,8 +1,11 @@
+import { RELAXED_COMMIT } from './compile.js';
+
 /**
  * Orchestration leases (see compile.ts for `{schema}`, `{now}` and `$1`).
  *
  * A leased inbox row gets `visible_at = locked_until` (a visibility timeout), so an expired lease
- * makes its events visible again without a separate scan. Instance rows are locked
+ * makes its events visible again without a separate scan. Leases and renewals commit without
+ * waiting for the disk (RELAXED_COMMIT in compile.ts). Instance rows are locked
  * `FOR NO KEY UPDATE`, which does not block the `FOR KEY SHARE` lock that adding an inbox row to
  * the instance takes: events keep arriving while a turn runs.
  */
@@ -20,7 +23,8 @@
  * touched when the instance update happened.
  */
 export const LEASE_NEXT_TURN = `
-  WITH picked AS MATERIALIZED (
+  WITH ${RELAXED_COMMIT},
+  picked AS MATERIALIZED (
     SELECT i.id FROM {schema}.inbox e JOIN {schema}.instances i ON i.id = e.instance_id
     WHERE e.visible_at <= {now} AND (i.locked_until IS NULL OR i.locked_until <= {now})
       AND (i.scheduled_start_at IS NULL OR i.scheduled_start_at <= {now})
@@ -40,7 +44,7 @@ export const LEASE_NEXT_TURN = `
       ORDER BY x.id LIMIT $4)
     RETURNING e.id, e.event, e.lease_count)
   SELECT leased.id AS instance_id, leased.locked_until, events.id, events.event, events.lease_count
-  FROM leased LEFT JOIN events ON true
+  FROM leased CROSS JOIN relaxed LEFT JOIN events ON true
   ORDER BY events.id`;
 
 /**
@@ -48,7 +52,8 @@ export const LEASE_NEXT_TURN = `
  * statement. No row: the lease was lost (and nothing changed).
  */
 export const RENEW_TURN_LEASE = `
-  WITH renewed AS (
+  WITH ${RELAXED_COMMIT},
+  renewed AS (
     UPDATE {schema}.instances SET locked_until = {now} + $4
     WHERE id = $2 AND lock_token = $3 AND locked_until > {now}
     RETURNING id, locked_until),
@@ -56,7 +61,7 @@ export const RENEW_TURN_LEASE = `
     UPDATE {schema}.inbox e SET visible_at = renewed.locked_until
     FROM renewed
     WHERE e.instance_id = renewed.id AND e.id = ANY($5::bigint[]))
-  SELECT locked_until FROM renewed`;
+  SELECT locked_until FROM renewed CROSS JOIN relaxed`;
 
 /**
  * Releases a lease. With a delay the instance stays closed to leases until then, so no later
