@@ -65,7 +65,15 @@ export interface CreateInstanceOptions {
 export type BackendNotification =
   | { readonly kind: 'orchestration-work' }
   | { readonly kind: 'activity-work' }
-  | { readonly kind: 'instance-updated'; readonly instanceId: string };
+  | {
+      readonly kind: 'instance-updated';
+      readonly instanceId: string;
+      /**
+       * Optional: the instance's status after the update, when the backend knows it (absent for
+       * a deleted instance). Lets a wait skip reading states that cannot be what it waits for.
+       */
+      readonly status?: OrchestrationStatus;
+    };
 
 export interface Backend {
   /** Opens connections and applies the schema. Idempotent. */

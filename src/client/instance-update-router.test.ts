@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
+import { OrchestrationStatus } from '../api/status.js';
 import type { Backend, BackendNotification } from '../backend/backend.js';
 import { InstanceUpdateRouter } from './instance-update-router.js';
 
@@ -43,6 +44,16 @@ describe('InstanceUpdateRouter', () => {
     fake.emit({ kind: 'instance-updated', instanceId: 'c' });
     fake.emit({ kind: 'instance-updated', instanceId: 'b' });
     assert.deepEqual(seen, ['a1', 'a2', 'b']);
+  });
+
+  test('passes the announced status on', () => {
+    const fake = fakeBackend();
+    const router = new InstanceUpdateRouter(fake.backend);
+    const statuses: (OrchestrationStatus | undefined)[] = [];
+    router.watch('a', (status) => statuses.push(status));
+    fake.emit({ kind: 'instance-updated', instanceId: 'a', status: OrchestrationStatus.COMPLETED });
+    fake.emit({ kind: 'instance-updated', instanceId: 'a' });
+    assert.deepEqual(statuses, [OrchestrationStatus.COMPLETED, undefined]);
   });
 
   test('unsubscribes from the backend when the last watch ends, and subscribes again later', () => {

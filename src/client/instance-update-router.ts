@@ -1,4 +1,8 @@
+import type { OrchestrationStatus } from '../api/status.js';
 import type { Backend, BackendNotification } from '../backend/backend.js';
+
+/** Told of an update; `status` is the instance's new status when the backend announced it. */
+export type UpdateCallback = (status: OrchestrationStatus | undefined) => void;
 
 /**
  * Routes a backend's `instance-updated` notifications to the waits of one client by instance id.
@@ -10,17 +14,20 @@ import type { Backend, BackendNotification } from '../backend/backend.js';
  */
 export class InstanceUpdateRouter {
   readonly #backend: Backend;
-  readonly #watchers = new Map<string, Set<() => void>>();
+  readonly #watchers = new Map<string, Set<UpdateCallback>>();
   #unsubscribe: (() => void) | undefined;
 
   constructor(backend: Backend) {
     this.#backend = backend;
   }
 
-  /** Calls `onUpdate` after every update of `instanceId` until the returned function is called. */
-  watch(instanceId: string, onUpdate: () => void): () => void {
+  /**
+   * Calls `onUpdate` after every update of `instanceId` (with its new status when the backend
+   * announced it) until the returned function is called.
+   */
+  watch(instanceId: string, onUpdate: UpdateCallback): () => void {
     // A fresh function per watch: the same callback watched twice is two watches.
-    const entry = (): void => onUpdate();
+    const entry: UpdateCallback = (status) => onUpdate(status);
     let set = this.#watchers.get(instanceId);
     if (!set) {
       set = new Set();
@@ -46,7 +53,7 @@ export class InstanceUpdateRouter {
     return count;
   }
 
-  #remove(instanceId: string, entry: () => void): void {
+  #remove(instanceId: string, entry: UpdateCallback): void {
     const set = this.#watchers.get(instanceId);
     if (!set?.delete(entry)) return;
     if (set.size > 0) return;
@@ -62,6 +69,6 @@ export class InstanceUpdateRouter {
     const set = this.#watchers.get(notification.instanceId);
     if (!set) return;
     // A copy: a callback may settle its wait and unwatch while we iterate.
-    for (const entry of [...set]) entry();
+    for (const entry of [...set]) entry(notification.status);
   }
 }

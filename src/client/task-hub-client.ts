@@ -119,17 +119,13 @@ export class TaskHubClient {
 
   /** Resolves once the instance has left PENDING (returns at once when it already has). */
   waitForOrchestrationStart(instanceId: string, options: WaitOptions = {}): Promise<InstanceState> {
-    return this.#wait(
-      instanceId,
-      'to start',
-      (state) => state.status !== OrchestrationStatus.PENDING,
-      options,
-    );
+    const started = (status: OrchestrationStatus): boolean => status !== OrchestrationStatus.PENDING;
+    return this.#wait(instanceId, 'to start', started, options);
   }
 
   /** Resolves once the instance is terminal: COMPLETED, FAILED, TERMINATED or CANCELED. */
   waitForOrchestrationCompletion(instanceId: string, options: WaitOptions = {}): Promise<InstanceState> {
-    return this.#wait(instanceId, 'to complete', (state) => isTerminalStatus(state.status), options);
+    return this.#wait(instanceId, 'to complete', isTerminalStatus, options);
   }
 
   /** Sends an external event (JSON data) to an instance. */
@@ -321,10 +317,11 @@ export class TaskHubClient {
     }
   }
 
+  /** Waits until the instance's status satisfies `isDoneStatus`. */
   async #wait(
     instanceId: string,
     goal: string,
-    isDone: (state: InstanceState) => boolean,
+    isDoneStatus: (status: OrchestrationStatus) => boolean,
     options: WaitOptions,
   ): Promise<InstanceState> {
     this.#assertOpen();
@@ -333,7 +330,8 @@ export class TaskHubClient {
     const pending = waitForInstance(this.#waitDeps, {
       instanceId,
       goal,
-      isDone,
+      isDone: (state) => isDoneStatus(state.status),
+      mayBeDone: isDoneStatus,
       fetchPayloads: options.fetchPayloads ?? true,
       ...(options.timeoutMs !== undefined && { timeoutMs: options.timeoutMs }),
       ...(options.signal !== undefined && { signal: options.signal }),

@@ -73,6 +73,37 @@ describe('waitForOrchestrationStart / waitForOrchestrationCompletion', () => {
     assertNoLeaks();
   });
 
+  test('an update announced with a status the wait cannot accept is not read', async (t) => {
+    const { backend, client, assertNoLeaks } = await setup(t);
+    let reads = 0;
+    const counting = new Proxy(backend, {
+      get(target, property) {
+        if (property === 'getInstance') {
+          return (...args: Parameters<typeof target.getInstance>) => {
+            reads++;
+            return target.getInstance(...args);
+          };
+        }
+        const value: unknown = Reflect.get(target, property);
+        return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(target) : value;
+      },
+    });
+    const countingClient = new TaskHubClient({ backend: counting });
+    t.after(() => countingClient.stop());
+    const id = await client.scheduleNewOrchestration('greet');
+    const wait = countingClient.waitForOrchestrationCompletion(id);
+    await flush();
+    assert.equal(reads, 1, 'the first read');
+    await runTurn(backend, id, { status: OrchestrationStatus.RUNNING });
+    await flush();
+    assert.equal(reads, 1, 'a RUNNING update cannot complete the wait: not read');
+    await client.raiseOrchestrationEvent(id, 'go');
+    await runTurn(backend, id, { status: OrchestrationStatus.COMPLETED, output: '"done"' });
+    assert.equal((await wait).status, OrchestrationStatus.COMPLETED);
+    assert.equal(reads, 2);
+    assertNoLeaks();
+  });
+
   test('returns at once when the instance already satisfies the wait', async (t) => {
     const { backend, client, assertNoLeaks } = await setup(t);
     const id = await client.scheduleNewOrchestration('greet');

@@ -1,6 +1,8 @@
 import { InstanceNotFoundError, TimeoutError } from '../api/errors.js';
 import type { InstanceState } from '../api/instance.js';
 import type { Backend } from '../backend/backend.js';
+import type { OrchestrationStatus } from '../api/status.js';
+import type { UpdateCallback } from './instance-update-router.js';
 import type { ClientTimers } from './timers.js';
 
 /**
@@ -25,7 +27,7 @@ export interface WaitDependencies {
    * Calls `onUpdate` after each update of `instanceId` until the returned function is called.
    * Default: a backend subscription of its own (a client shares one, see InstanceUpdateRouter).
    */
-  readonly watch?: (instanceId: string, onUpdate: () => void) => () => void;
+  readonly watch?: (instanceId: string, onUpdate: UpdateCallback) => () => void;
 }
 
 export interface WaitRequest {
@@ -33,6 +35,11 @@ export interface WaitRequest {
   /** Words for the timeout message: "to start", "to complete". */
   readonly goal: string;
   readonly isDone: (state: InstanceState) => boolean;
+  /**
+   * Optional: whether a state with this status may satisfy `isDone`. An update announced with a
+   * status that cannot is not read (the update that can will be announced too).
+   */
+  readonly mayBeDone?: (status: OrchestrationStatus) => boolean;
   readonly fetchPayloads: boolean;
   readonly timeoutMs?: number;
   readonly signal?: AbortSignal;
@@ -116,10 +123,15 @@ export function waitForInstance(deps: WaitDependencies, request: WaitRequest): P
   } else {
     signal?.addEventListener('abort', onAbort, { once: true });
     try {
+      const onUpdate: UpdateCallback = (status) => {
+        if (status === undefined || !request.mayBeDone || request.mayBeDone(status)) read();
+      };
       unsubscribe = deps.watch
-        ? deps.watch(instanceId, read)
+        ? deps.watch(instanceId, onUpdate)
         : backend.subscribe((notification) => {
-            if (notification.kind === 'instance-updated' && notification.instanceId === instanceId) read();
+            if (notification.kind === 'instance-updated' && notification.instanceId === instanceId) {
+              onUpdate(notification.status);
+            }
           });
     } catch (err) {
       finish(() => rejectPromise(err));

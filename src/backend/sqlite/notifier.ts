@@ -1,3 +1,4 @@
+import type { OrchestrationStatus } from '../../api/status.js';
 import type { BackendNotification } from '../backend.js';
 
 /**
@@ -36,7 +37,13 @@ export class Notifier {
   emitAll(changes: ChangeSet): void {
     if (changes.orchestrationWork) this.emit({ kind: 'orchestration-work' });
     if (changes.activityWork) this.emit({ kind: 'activity-work' });
-    for (const instanceId of changes.updatedInstances) this.emit({ kind: 'instance-updated', instanceId });
+    for (const [instanceId, status] of changes.updatedInstances) {
+      this.emit(
+        status === undefined
+          ? { kind: 'instance-updated', instanceId }
+          : { kind: 'instance-updated', instanceId, status },
+      );
+    }
   }
 
   clear(): void {
@@ -48,5 +55,6 @@ export class Notifier {
 export class ChangeSet {
   orchestrationWork = false;
   activityWork = false;
-  readonly updatedInstances = new Set<string>();
+  /** Updated instances with their status after the write (undefined: deleted or not known). */
+  readonly updatedInstances = new Map<string, OrchestrationStatus | undefined>();
 }

@@ -26,7 +26,7 @@ export function deleteInstanceRows(s: Statements, instanceId: string, changes: C
   s.deleteInboxOf.run(instanceId);
   s.deleteTasksOf.run(instanceId);
   s.deleteInstance.run(instanceId);
-  changes.updatedInstances.add(instanceId);
+  changes.updatedInstances.set(instanceId, undefined);
 }
 
 /** Inserts a PENDING instance and its ExecutionStarted inbox event; handles the reuse policy. */
@@ -68,7 +68,7 @@ export function createInstanceRows(
     tags: JSON.stringify(started.tags),
   });
   s.insertInbox.run(instanceId, encodeEvent(startEvent), scheduledAt > 0 ? scheduledAt : now);
-  changes.updatedInstances.add(instanceId);
+  changes.updatedInstances.set(instanceId, OrchestrationStatus.PENDING);
   changes.orchestrationWork = true;
 }
 
@@ -124,7 +124,7 @@ export function commitTurn(
     historyVersion: item.lockToken,
     now,
   });
-  changes.updatedInstances.add(instanceId);
+  changes.updatedInstances.set(instanceId, summary.status);
   s.deleteInboxByIds.run(instanceId, inboxIdsJson(item));
 
   for (const task of result.activities) {
