@@ -2,6 +2,7 @@ import type pg from 'pg';
 import type { Statement } from './sql/compile.js';
 import {
   CommitOutcomeUnknownError,
+  isServerErrorResponse,
   transientReason,
   withRetry,
   type RetryHooks,
@@ -53,6 +54,20 @@ export class Database {
     );
   }
 
+  /**
+   * One writing statement in its own implicit transaction (atomic on its own, no BEGIN/COMMIT).
+   * Retried only while it surely did not apply: connecting failed, or the server answered it with
+   * a transient error (deadlock, serialization failure, terminated connection). A connection lost
+   * without an answer leaves its outcome unknown: CommitOutcomeUnknownError, not retried, as for
+   * a COMMIT in flight.
+   */
+  write<R extends object = Record<string, unknown>>(
+    statement: Statement,
+    params: readonly unknown[] = [],
+  ): Promise<Rows<R>> {
+    return withRetry(() => this.#writeOnce<R>(statement, params), this.#deps.retry, this.#deps.retryHooks);
+  }
+
   /** Runs `work` in one transaction (READ COMMITTED); `work` runs again on each retry. */
   transaction<T>(work: (tx: Queryable) => Promise<T>): Promise<T> {
     return withRetry(() => this.#transactionOnce(work), this.#deps.retry, this.#deps.retryHooks);
@@ -60,6 +75,28 @@ export class Database {
 
   #clockOverride(): number | null {
     return this.#deps.clock ? Math.floor(this.#deps.clock()) : null;
+  }
+
+  async #writeOnce<R extends object>(statement: Statement, params: readonly unknown[]): Promise<Rows<R>> {
+    const client = await this.#deps.pool.connect();
+    let broken: Error | undefined;
+    // See #transactionOnce: a checked-out client needs its own 'error' listener.
+    const onError = (err: Error): void => {
+      broken = err;
+    };
+    client.on('error', onError);
+    try {
+      return await run<R>(client, statement, params, this.#clockOverride());
+    } catch (err) {
+      if (transientReason(err) === undefined) throw err;
+      // Only a rolled-back statement leaves its connection usable.
+      if (!isRollbackSqlState(err)) broken = asError(err);
+      if (isServerErrorResponse(err)) throw err;
+      throw new CommitOutcomeUnknownError(err);
+    } finally {
+      client.off('error', onError);
+      client.release(broken);
+    }
   }
 
   async #transactionOnce<T>(work: (tx: Queryable) => Promise<T>): Promise<T> {

@@ -25,7 +25,6 @@ import {
 } from './options.js';
 import {
   decodeEvent,
-  encodeEvent,
   instanceStateFromRow,
   type InstanceHeadRow,
   type InstanceRow,
@@ -35,6 +34,13 @@ import {
 } from './rows.js';
 import { quoteIdentifier } from './sql/compile.js';
 import { compileBackendStatements, type Statements } from './statements.js';
+import {
+  addEventInOneStatement,
+  commitTurnInOneStatement,
+  completeTaskInOneStatement,
+  createInstanceInOneStatement,
+  type SingleStatementScope,
+} from './single-statement-writes.js';
 import { commitTurn, createInstanceRows, purgeTree, type WriteScope } from './writes.js';
 
 /** Lease and delay durations as whole, non-negative milliseconds (bigint parameters). */
@@ -167,23 +173,34 @@ export class PostgresBackend implements Backend {
     return value;
   }
 
+  /** A write done in one statement; announces what it changed once it has committed. */
+  async #writeOne<T extends ChangeSet | false | undefined>(
+    work: (scope: SingleStatementScope) => Promise<T>,
+  ): Promise<T> {
+    const changes = await work({
+      db: this.#opened().db,
+      s: this.#s,
+      channel: this.#channel,
+      origin: this.#origin,
+    });
+    if (changes) this.#fanOut.emit(changes.toNotifications());
+    return changes;
+  }
+
   async createInstance(startEvent: HistoryEvent, options?: CreateInstanceOptions): Promise<void> {
+    // A new id (the common case) needs one statement; an existing one, the reuse policy.
+    if (await this.#writeOne((scope) => createInstanceInOneStatement(scope, startEvent))) return;
     await this.#write((w) => createInstanceRows(w, startEvent, options));
   }
 
   async addEvent(instanceId: string, event: HistoryEvent, visibleAt?: number): Promise<void> {
     // In call order per instance (pooled connections would let concurrent calls race).
-    await this.#addEventOrder.run(instanceId, () =>
-      this.#write(async ({ tx, s, changes }) => {
-        const inserted = await tx.query(s.INSERT_INBOX_IF_INSTANCE, [
-          instanceId,
-          encodeEvent(event),
-          visibleAt !== undefined ? Math.floor(visibleAt) : null,
-        ]);
-        if (inserted.rowCount === 0) throw new InstanceNotFoundError(instanceId);
-        changes.orchestrationWork = true;
-      }),
-    );
+    await this.#addEventOrder.run(instanceId, async () => {
+      const added = await this.#writeOne((scope) =>
+        addEventInOneStatement(scope, instanceId, event, visibleAt),
+      );
+      if (!added) throw new InstanceNotFoundError(instanceId);
+    });
   }
 
   async leaseOrchestrationWorkItem(options: LeaseOptions): Promise<OrchestrationWorkItem | undefined> {
@@ -234,6 +251,7 @@ export class PostgresBackend implements Backend {
   }
 
   async commitOrchestrationTurn(item: OrchestrationWorkItem, result: TurnResult): Promise<void> {
+    if (await this.#writeOne((scope) => commitTurnInOneStatement(scope, item, result))) return;
     await this.#write((w) => commitTurn(w, item, result));
   }
 
@@ -286,19 +304,9 @@ export class PostgresBackend implements Backend {
   }
 
   async completeActivityWorkItem(item: ActivityWorkItem, result: HistoryEvent): Promise<void> {
-    await this.#write(async ({ tx, s, changes }) => {
-      const deleted = await tx.query(s.DELETE_LOCKED_TASK, [item.id, item.lockToken]);
-      if (deleted.rowCount === 0)
-        throw new LockLostError(`activity task ${item.taskId} of '${item.instanceId}'`);
-      // A result for an execution replaced since (restart, continue-as-new) would be misread by
-      // the current one: only the execution that scheduled the task receives it.
-      const delivered = await tx.query(s.INSERT_INBOX_IF_EXECUTION, [
-        item.instanceId,
-        item.executionId,
-        encodeEvent(result),
-      ]);
-      if (delivered.rowCount > 0) changes.orchestrationWork = true;
-    });
+    // A result for an execution replaced since (restart, continue-as-new) would be misread by
+    // the current one: only the execution that scheduled the task receives it.
+    await this.#writeOne((scope) => completeTaskInOneStatement(scope, item, result));
   }
 
   async abandonActivityWorkItem(item: ActivityWorkItem, delayMs: number): Promise<void> {

@@ -184,3 +184,43 @@ describe('Database transactions', () => {
     assert.deepEqual(released, [undefined]);
   });
 });
+
+describe('Database single-statement writes', () => {
+  const database = (pool: pg.Pool): Database =>
+    new Database({ pool, clock: undefined, retry: POLICY, retryHooks: { sleep: async () => undefined } });
+  /** An error response from the server, as node-postgres reports it. */
+  const serverError = (code: string): Error => Object.assign(pgError(code), { severity: 'FATAL' });
+
+  test('a statement the server answered with a transient error is retried on a new connection', async () => {
+    const { pool, log, released } = fakePool((_text, connection) =>
+      connection === 1 ? serverError('57P01') : undefined,
+    );
+    await database(pool).write(STATEMENT);
+    assert.deepEqual(log, [`1:${STATEMENT.text}`, `2:${STATEMENT.text}`]);
+    assert.ok(released[0] instanceof Error);
+    assert.equal(released[1], undefined);
+  });
+
+  test('a deadlocked statement is retried and keeps its connection', async () => {
+    const { pool, log, released } = fakePool((_text, connection) =>
+      connection === 1 ? serverError('40P01') : undefined,
+    );
+    await database(pool).write(STATEMENT);
+    assert.equal(log.length, 2);
+    assert.deepEqual(released, [undefined, undefined]);
+  });
+
+  test('a connection lost without an answer is not retried and the connection is discarded', async () => {
+    const { pool, log, released } = fakePool(() => new Error('Connection terminated unexpectedly'));
+    await assert.rejects(database(pool).write(STATEMENT), CommitOutcomeUnknownError);
+    assert.equal(log.length, 1);
+    assert.ok(released[0] instanceof Error);
+  });
+
+  test('a failure that is not transient is not retried', async () => {
+    const { pool, log, released } = fakePool(() => serverError('23505'));
+    await assert.rejects(database(pool).write(STATEMENT), { code: '23505' });
+    assert.equal(log.length, 1);
+    assert.deepEqual(released, [undefined]);
+  });
+});

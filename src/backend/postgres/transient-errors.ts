@@ -45,6 +45,18 @@ export function transientReason(err: unknown): string | undefined {
   return undefined;
 }
 
+/**
+ * Whether the server itself answered a statement with this error (node-postgres' DatabaseError
+ * carries the message's severity). A statement outside a transaction block that the server
+ * answered with an error did not commit, whatever the error; a connection that broke without an
+ * answer leaves that unknown.
+ */
+export function isServerErrorResponse(err: unknown): boolean {
+  if (typeof err !== 'object' || err === null) return false;
+  const { severity, code } = err as { severity?: unknown; code?: unknown };
+  return typeof severity === 'string' && typeof code === 'string';
+}
+
 export function isTransientError(err: unknown): boolean {
   return transientReason(err) !== undefined;
 }

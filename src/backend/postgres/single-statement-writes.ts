@@ -1,0 +1,203 @@
+import { timestampMs } from '@bufbuild/protobuf/wkt';
+import { InvalidArgumentError, LockLostError } from '../../api/errors.js';
+import { OrchestrationStatus } from '../../api/status.js';
+import type { HistoryEvent } from '../../proto/orchestrator_service_pb.js';
+import { eventOf } from '../../runtime/history-events.js';
+import type { InstanceMessage, TurnResult } from '../../runtime/turn.js';
+import type { ActivityWorkItem, OrchestrationWorkItem } from '../backend.js';
+import type { Database } from './database.js';
+import { ChangeSet, encodeChanges } from './notifications.js';
+import { encodeEvent, encodeFailure } from './rows.js';
+import type { Statements } from './statements.js';
+
+/**
+ * The common writes as one statement each (sql/single-statement-writes.ts): one round trip
+ * instead of BEGIN, several statements, NOTIFY and COMMIT. Each returns what it changed (to be
+ * announced locally), or undefined when the case needs the multi-statement transaction of
+ * writes.ts (reuse policy, sub-orchestration starts, history replacement, requeued events, or
+ * a NOTIFY payload too large for one message).
+ */
+
+export interface SingleStatementScope {
+  readonly db: Database;
+  readonly s: Statements;
+  readonly channel: string;
+  /** Tags this backend's NOTIFY payloads (see notifications.ts). */
+  readonly origin: string;
+}
+
+/** The one NOTIFY payload for `changes`, or undefined when they need several. */
+function onePayload(origin: string, changes: ChangeSet): string | undefined {
+  const payloads = encodeChanges(origin, changes);
+  return payloads.length === 1 ? payloads[0] : undefined;
+}
+
+function ms(value: number): number {
+  return Math.floor(value);
+}
+
+/** Whether a turn can commit in one statement (see COMMIT_TURN). */
+function fitsOneStatement(result: TurnResult): boolean {
+  return (
+    !result.historyReplaced &&
+    result.requeue.length === 0 &&
+    !result.messages.some((message) => eventOf(message.event, 'executionStarted'))
+  );
+}
+
+export async function commitTurnInOneStatement(
+  scope: SingleStatementScope,
+  item: OrchestrationWorkItem,
+  result: TurnResult,
+): Promise<ChangeSet | undefined> {
+  const instanceId = item.instanceId;
+  if (result.instanceId !== instanceId) {
+    throw new InvalidArgumentError(
+      `A turn of '${result.instanceId}' cannot commit the work item of '${instanceId}'.`,
+    );
+  }
+  if (!fitsOneStatement(result)) return undefined;
+
+  const quiet = new ChangeSet();
+  quiet.updatedInstances.add(instanceId);
+  quiet.activityWork = result.activities.length > 0;
+  const busy = new ChangeSet();
+  busy.updatedInstances.add(instanceId);
+  busy.activityWork = quiet.activityWork;
+  busy.orchestrationWork = true;
+  const quietPayload = onePayload(scope.origin, quiet);
+  const busyPayload = onePayload(scope.origin, busy);
+  if (quietPayload === undefined || busyPayload === undefined) return undefined;
+
+  // Timers and messages to this instance need no lock on it (this statement holds the lease);
+  // messages to others do. Each list keeps its order, so each inbox receives events in order.
+  const toSelf: InstanceMessage[] = [];
+  const toOthers: InstanceMessage[] = [];
+  for (const timer of result.timers) {
+    const message = { targetInstanceId: timer.instanceId, event: timer.event, visibleAt: timer.fireAt };
+    (timer.instanceId === instanceId ? toSelf : toOthers).push(message);
+  }
+  for (const message of result.messages) {
+    (message.targetInstanceId === instanceId ? toSelf : toOthers).push(message);
+  }
+
+  const summary = result.summary;
+  const { rows } = await scope.db.write<{ orchestration_work: boolean }>(scope.s.COMMIT_TURN, [
+    instanceId,
+    item.lockToken,
+    summary.name,
+    summary.version ?? null,
+    summary.executionId,
+    summary.status,
+    summary.input ?? null,
+    summary.output ?? null,
+    summary.customStatus ?? null,
+    encodeFailure(summary.failureDetails),
+    summary.startedAt !== undefined ? ms(summary.startedAt) : null,
+    summary.completedAt !== undefined ? ms(summary.completedAt) : null,
+    summary.parentInstanceId ?? null,
+    JSON.stringify(summary.tags),
+    result.historyEvents.map(encodeEvent),
+    item.inboxIds,
+    result.activities.map((task) => task.instanceId),
+    result.activities.map((task) => task.executionId),
+    result.activities.map((task) => task.taskId),
+    result.activities.map((task) => encodeEvent(task.event)),
+    toSelf.map((message) => encodeEvent(message.event)),
+    toSelf.map((message) => visibleAtParam(message)),
+    toOthers.map((message) => message.targetInstanceId),
+    toOthers.map((message) => encodeEvent(message.event)),
+    toOthers.map((message) => visibleAtParam(message)),
+    scope.channel,
+    quietPayload,
+    busyPayload,
+    toSelf.length > 0,
+  ]);
+  const outcome = rows[0];
+  if (!outcome) throw new LockLostError(`orchestration '${instanceId}'`);
+  return outcome.orchestration_work ? busy : quiet;
+}
+
+function visibleAtParam(message: InstanceMessage): number | null {
+  return message.visibleAt !== undefined ? ms(message.visibleAt) : null;
+}
+
+/** Completes a leased activity task (see COMPLETE_TASK); throws LockLostError when lost. */
+export async function completeTaskInOneStatement(
+  scope: SingleStatementScope,
+  item: ActivityWorkItem,
+  result: HistoryEvent,
+): Promise<ChangeSet> {
+  const changes = new ChangeSet();
+  changes.orchestrationWork = true;
+  const { rows } = await scope.db.write<{ completed: number; delivered: number }>(scope.s.COMPLETE_TASK, [
+    item.id,
+    item.lockToken,
+    item.instanceId,
+    item.executionId,
+    encodeEvent(result),
+    scope.channel,
+    onePayload(scope.origin, changes),
+  ]);
+  const outcome = rows[0];
+  if (!outcome || outcome.completed === 0) {
+    throw new LockLostError(`activity task ${item.taskId} of '${item.instanceId}'`);
+  }
+  return outcome.delivered > 0 ? changes : new ChangeSet();
+}
+
+/**
+ * Creates a new instance from its ExecutionStarted event. Undefined when the id exists (or the
+ * event is malformed): the caller then runs the transaction that applies the reuse policy.
+ */
+export async function createInstanceInOneStatement(
+  scope: SingleStatementScope,
+  startEvent: HistoryEvent,
+): Promise<ChangeSet | undefined> {
+  const started = eventOf(startEvent, 'executionStarted');
+  const instanceId = started?.orchestrationInstance?.instanceId;
+  const executionId = started?.orchestrationInstance?.executionId;
+  if (!started || !instanceId || !executionId) return undefined;
+  const changes = new ChangeSet();
+  changes.orchestrationWork = true;
+  changes.updatedInstances.add(instanceId);
+  const payload = onePayload(scope.origin, changes);
+  if (payload === undefined) return undefined;
+  // Clients always send scheduledStartTimestamp; epoch 0 means "start now".
+  const scheduledAt = started.scheduledStartTimestamp ? ms(timestampMs(started.scheduledStartTimestamp)) : 0;
+  const { rows } = await scope.db.write<{ created: number }>(scope.s.CREATE_INSTANCE, [
+    instanceId,
+    started.name,
+    started.version ?? null,
+    executionId,
+    OrchestrationStatus.PENDING,
+    scheduledAt > 0 ? scheduledAt : null,
+    started.input ?? null,
+    started.parentInstance?.orchestrationInstance?.instanceId ?? null,
+    JSON.stringify(started.tags),
+    encodeEvent(startEvent),
+    scheduledAt > 0 ? scheduledAt : null,
+    scope.channel,
+    payload,
+  ]);
+  return rows[0]?.created === 1 ? changes : undefined;
+}
+
+/** Adds an event to an existing instance's inbox; false when there is no such instance. */
+export async function addEventInOneStatement(
+  scope: SingleStatementScope,
+  instanceId: string,
+  event: HistoryEvent,
+  visibleAt: number | undefined,
+): Promise<ChangeSet | false> {
+  const changes = new ChangeSet();
+  changes.orchestrationWork = true;
+  const { rows } = await scope.db.write<{ added: number }>(scope.s.ADD_EVENT, [
+    instanceId,
+    encodeEvent(event),
+    visibleAt !== undefined ? ms(visibleAt) : null,
+    scope.channel,
+    onePayload(scope.origin, changes),
+  ]);
+  return rows[0]?.added === 1 ? changes : false;
+}
