@@ -151,7 +151,11 @@ async function run<R extends object>(
   clockOverride: number | null,
 ): Promise<Rows<R>> {
   const values = statement.usesNow ? [clockOverride, ...params] : [...params];
-  const result = await target.query<R>(statement.text, values);
+  const result = await target.query<R>(
+    statement.name === undefined
+      ? { text: statement.text, values }
+      : { name: statement.name, text: statement.text, values },
+  );
   return { rows: result.rows, rowCount: result.rowCount ?? 0 };
 }
 

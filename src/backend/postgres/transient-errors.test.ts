@@ -97,7 +97,8 @@ function fakePool(failOn: (text: string, connection: number) => Error | undefine
     async connect() {
       const connection = ++connections;
       return {
-        async query(text: string) {
+        async query(query: string | { text: string }) {
+          const text = typeof query === 'string' ? query : query.text;
           log.push(`${connection}:${text}`);
           const failure = failOn(text, connection);
           if (failure) throw failure;

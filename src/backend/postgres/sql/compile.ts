@@ -1,3 +1,5 @@
+import { createHash } from 'node:crypto';
+
 /**
  * SQL text conventions for the PostgreSQL backend.
  *
@@ -13,6 +15,12 @@ export interface Statement {
   readonly text: string;
   /** True when the statement uses `{now}` and takes the clock override as `$1`. */
   readonly usesNow: boolean;
+  /**
+   * Set for the fixed statements: each connection parses and plans them once (a named prepared
+   * statement), then only binds parameters. Derived from the text, so one name never stands for
+   * two texts on a connection.
+   */
+  readonly name?: string;
 }
 
 /**
@@ -39,14 +47,20 @@ export function compileStatement(text: string, quotedSchema: string): Statement 
   };
 }
 
-/** Compiles a module of named SQL constants for one schema, keeping the names. */
+/** The prepared-statement name of a statement text. */
+export function preparedName(text: string): string {
+  return `dt_${createHash('sha256').update(text).digest('hex').slice(0, 24)}`;
+}
+
+/** Compiles a module of named SQL constants for one schema as prepared statements, keeping the names. */
 export function compileStatements<T extends Record<string, string>>(
   sql: T,
   quotedSchema: string,
 ): { readonly [K in keyof T]: Statement } {
   const compiled = {} as { [K in keyof T]: Statement };
   for (const key of Object.keys(sql) as (keyof T)[]) {
-    compiled[key] = compileStatement(sql[key] as string, quotedSchema);
+    const statement = compileStatement(sql[key] as string, quotedSchema);
+    compiled[key] = { ...statement, name: preparedName(statement.text) };
   }
   return compiled;
 }
