@@ -26,9 +26,9 @@ import {
 import {
   decodeEvent,
   instanceStateFromRow,
+  workItemsFromRows,
   type InstanceHeadRow,
   type InstanceRow,
-  type LeasedEventRow,
   type LeasedTurnRow,
   type TaskRow,
 } from './rows.js';
@@ -42,6 +42,18 @@ import {
   type SingleStatementScope,
 } from './single-statement-writes.js';
 import { commitTurn, createInstanceRows, purgeTree, type WriteScope } from './writes.js';
+
+/**
+ * How many visible inbox events of leasable instances a batch lease reads per turn it asks for:
+ * events of one instance come in runs (an orchestration with many results), and each instance
+ * is leased once.
+ */
+const LEASE_SCAN_FACTOR = 16;
+
+/** A batch size as a whole number of at least one. */
+function batchSize(max: number): number {
+  return Math.max(1, Math.floor(max));
+}
 
 /** Lease and delay durations as whole, non-negative milliseconds (bigint parameters). */
 function durationParam(ms: number): number {
@@ -204,31 +216,26 @@ export class PostgresBackend implements Backend {
   }
 
   async leaseOrchestrationWorkItem(options: LeaseOptions): Promise<OrchestrationWorkItem | undefined> {
+    return (await this.leaseOrchestrationWorkItems(options, 1))[0];
+  }
+
+  async leaseOrchestrationWorkItems(options: LeaseOptions, max: number): Promise<OrchestrationWorkItem[]> {
     const db = this.#opened().db;
-    const lockToken = randomUUID();
-    const { rows } = await db.query<LeasedTurnRow>(this.#s.LEASE_NEXT_TURN, [
-      lockToken,
+    const count = batchSize(max);
+    const { rows } = await db.query<LeasedTurnRow>(this.#s.LEASE_NEXT_TURNS, [
+      randomUUID(),
       durationParam(options.lockDurationMs),
       // A turn always takes at least one event.
       options.maxEvents === undefined ? null : Math.max(1, Math.floor(options.maxEvents)),
+      count * LEASE_SCAN_FACTOR,
+      count,
     ]);
-    const first = rows[0];
-    if (!first) return undefined;
-    if (first.id === null) {
-      // Its events went away meanwhile (a concurrent purge): hand nothing out.
-      await db.query(this.#s.RELEASE_INSTANCE_LOCK, [first.instance_id, lockToken, 0]);
-      return undefined;
+    const { items, empty } = workItemsFromRows(rows);
+    // Their events went away meanwhile (a concurrent purge): hand nothing out for them.
+    for (const row of empty) {
+      await db.query(this.#s.RELEASE_INSTANCE_LOCK, [row.instance_id, row.lock_token, 0]);
     }
-    const events = rows as LeasedEventRow[];
-    return {
-      instanceId: first.instance_id,
-      newEvents: events.map((row) => decodeEvent(row.event)),
-      inboxIds: events.map((row) => String(row.id)),
-      lockToken,
-      lockedUntil: first.locked_until,
-      // lease_count already counts this lease.
-      attempt: events.reduce((most, row) => Math.max(most, row.lease_count - 1), 0),
-    };
+    return items;
   }
 
   async getHistory(instanceId: string): Promise<HistoryEvent[]> {
@@ -271,24 +278,25 @@ export class PostgresBackend implements Backend {
   }
 
   async leaseActivityWorkItem(options: LeaseOptions): Promise<ActivityWorkItem | undefined> {
-    const lockToken = randomUUID();
-    const row = (
-      await this.#opened().db.query<TaskRow>(this.#s.LEASE_NEXT_TASK, [
-        lockToken,
-        durationParam(options.lockDurationMs),
-      ])
-    ).rows[0];
-    if (!row) return undefined;
-    return {
+    return (await this.leaseActivityWorkItems(options, 1))[0];
+  }
+
+  async leaseActivityWorkItems(options: LeaseOptions, max: number): Promise<ActivityWorkItem[]> {
+    const { rows } = await this.#opened().db.query<TaskRow>(this.#s.LEASE_NEXT_TASKS, [
+      randomUUID(),
+      durationParam(options.lockDurationMs),
+      batchSize(max),
+    ]);
+    return rows.map((row) => ({
       id: String(row.id),
       instanceId: row.instance_id,
       executionId: row.execution_id,
       taskId: row.task_id,
       event: decodeEvent(row.event),
-      lockToken,
+      lockToken: row.lock_token,
       lockedUntil: row.locked_until,
       attempt: row.lease_count - 1,
-    };
+    }));
   }
 
   async renewActivityLease(item: ActivityWorkItem, lockDurationMs: number): Promise<number> {

@@ -1,5 +1,6 @@
 import { fromBinary, toBinary } from '@bufbuild/protobuf';
 import type { InstanceState } from '../../api/instance.js';
+import type { OrchestrationWorkItem } from '../backend.js';
 import {
   HistoryEventSchema,
   TaskFailureDetailsSchema,
@@ -36,6 +37,7 @@ export interface InstanceHeadRow {
 /** One event of a leased turn; `id` is NULL (and so are the others) when the turn had none. */
 export interface LeasedTurnRow {
   instance_id: string;
+  lock_token: string;
   locked_until: number;
   id: number | null;
   event: Uint8Array | null;
@@ -55,6 +57,7 @@ export interface TaskRow {
   task_id: number;
   event: Uint8Array;
   lease_count: number;
+  lock_token: string;
   locked_until: number;
 }
 
@@ -62,6 +65,42 @@ export interface LockRow {
   lock_token: string | null;
   locked_until: number | null;
   now: number;
+}
+
+/**
+ * The work items of a batch lease (rows in lease order, then event id), and the leased instances
+ * that came without events (to be released).
+ */
+export function workItemsFromRows(rows: readonly LeasedTurnRow[]): {
+  items: OrchestrationWorkItem[];
+  empty: LeasedTurnRow[];
+} {
+  const byInstance = new Map<string, LeasedTurnRow[]>();
+  for (const row of rows) {
+    const list = byInstance.get(row.instance_id);
+    if (list) list.push(row);
+    else byInstance.set(row.instance_id, [row]);
+  }
+  const items: OrchestrationWorkItem[] = [];
+  const empty: LeasedTurnRow[] = [];
+  for (const list of byInstance.values()) {
+    const first = list[0] as LeasedTurnRow;
+    const events = list.filter((row): row is LeasedEventRow => row.id !== null);
+    if (events.length === 0) {
+      empty.push(first);
+      continue;
+    }
+    items.push({
+      instanceId: first.instance_id,
+      newEvents: events.map((row) => decodeEvent(row.event)),
+      inboxIds: events.map((row) => String(row.id)),
+      lockToken: first.lock_token,
+      lockedUntil: first.locked_until,
+      // lease_count already counts this lease.
+      attempt: events.reduce((most, row) => Math.max(most, row.lease_count - 1), 0),
+    });
+  }
+  return { items, empty };
 }
 
 export function encodeEvent(event: HistoryEvent): Uint8Array {

@@ -18,7 +18,7 @@ describe('backend statements', () => {
   test('schemas get different names, so no connection confuses two task hubs', () => {
     const a = compileBackendStatements(quoteIdentifier('hub_a'));
     const b = compileBackendStatements(quoteIdentifier('hub_b'));
-    assert.notEqual(a.LEASE_NEXT_TURN.name, b.LEASE_NEXT_TURN.name);
+    assert.notEqual(a.LEASE_NEXT_TURNS.name, b.LEASE_NEXT_TURNS.name);
   });
 
   test('statements built at run time are not prepared', () => {

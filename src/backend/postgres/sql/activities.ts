@@ -13,16 +13,22 @@ export const INSERT_TASKS = `
     AS t(instance_id, execution_id, task_id, event, ord)
   ORDER BY t.ord`;
 
-/** Leases the oldest visible task; SKIP LOCKED lets concurrent leasers pass each other. */
-export const LEASE_NEXT_TASK = `
-  WITH ${RELAXED_COMMIT}
-  UPDATE {schema}.tasks SET lock_token = $2, locked_until = {now} + $3, visible_at = {now} + $3,
-    lease_count = lease_count + 1
-  FROM relaxed
-  WHERE id = (
-    SELECT id FROM {schema}.tasks WHERE visible_at <= {now} ORDER BY visible_at, id
-    LIMIT 1 FOR UPDATE SKIP LOCKED)
-  RETURNING id, instance_id, execution_id, task_id, event, lease_count, locked_until`;
+/**
+ * Leases up to `$4` of the oldest visible tasks, in that order; SKIP LOCKED lets concurrent
+ * leasers pass each other. Each lease's token is `$2` suffixed with the task id.
+ */
+export const LEASE_NEXT_TASKS = `
+  WITH ${RELAXED_COMMIT},
+  picked AS MATERIALIZED (
+    SELECT id, visible_at FROM {schema}.tasks WHERE visible_at <= {now} ORDER BY visible_at, id
+    LIMIT $4 FOR UPDATE SKIP LOCKED),
+  leased AS (
+    UPDATE {schema}.tasks t SET lock_token = $2::text || '.' || t.id, locked_until = {now} + $3,
+      visible_at = {now} + $3, lease_count = t.lease_count + 1
+    FROM picked WHERE t.id = picked.id
+    RETURNING t.id, t.instance_id, t.execution_id, t.task_id, t.event, t.lease_count, t.lock_token,
+      t.locked_until, picked.visible_at AS was_visible_at)
+  SELECT leased.* FROM leased CROSS JOIN relaxed ORDER BY was_visible_at, id`;
 
 export const RENEW_TASK_LOCK = `
   WITH ${RELAXED_COMMIT}

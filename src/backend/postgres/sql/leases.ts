@@ -11,41 +11,57 @@ import { RELAXED_COMMIT } from './compile.js';
  */
 
 /**
- * Leases one turn in a single statement (atomic without BEGIN/COMMIT): the instance of the oldest
- * visible inbox event that no live lease holds and whose scheduled start has come (events sent
- * before it wait for the start), and its visible inbox events in id order (at most `$4`; NULL:
- * all), hidden until the lease ends. One row per event, ordered by id; a single row with a NULL
- * event id when the instance had no visible event left (a concurrent purge).
+ * Leases up to `$6` turns in a single statement (atomic without BEGIN/COMMIT): the instances of
+ * the oldest visible inbox events that no live lease holds and whose scheduled start has come
+ * (events sent before it wait for the start), each with its visible inbox events in id order (at
+ * most `$4` each; NULL: all), hidden until the lease ends. Each lease's token is `$2` suffixed with
+ * its rank. One row per event, in lease order then event id; an instance whose events went away
+ * meanwhile (a concurrent purge) comes as one row with NULL event columns.
  *
- * SKIP LOCKED lets concurrent leasers pass each other instead of queueing on the same row; after
- * the row lock the WHERE clause is rechecked on the newest row version, so a lease another worker
- * committed meanwhile is seen. The events are taken through the `leased` row, so they are only
- * touched when the instance update happened.
+ * `candidates` reads (without locking) the first `$5` visible events of instances that look
+ * leasable; `picked` then locks their instances, oldest event first. SKIP LOCKED lets concurrent
+ * leasers pass each other instead of queueing on the same row, and after the row lock the WHERE
+ * clause is rechecked on the newest row version, so a lease another worker committed meanwhile is
+ * seen. Events are taken through the `leased` rows, so they are only touched for an instance
+ * whose update happened.
  */
-export const LEASE_NEXT_TURN = `
+export const LEASE_NEXT_TURNS = `
   WITH ${RELAXED_COMMIT},
-  picked AS MATERIALIZED (
-    SELECT i.id FROM {schema}.inbox e JOIN {schema}.instances i ON i.id = e.instance_id
+  candidates AS (
+    SELECT e.instance_id, e.visible_at, e.id
+    FROM {schema}.inbox e JOIN {schema}.instances i ON i.id = e.instance_id
     WHERE e.visible_at <= {now} AND (i.locked_until IS NULL OR i.locked_until <= {now})
       AND (i.scheduled_start_at IS NULL OR i.scheduled_start_at <= {now})
     ORDER BY e.visible_at, e.id
-    LIMIT 1
+    LIMIT $5),
+  picked AS MATERIALIZED (
+    SELECT i.id, c.rank
+    FROM (
+      SELECT instance_id, row_number() OVER (ORDER BY min(visible_at), min(id)) AS rank
+      FROM candidates GROUP BY instance_id) c
+    JOIN {schema}.instances i ON i.id = c.instance_id
+    WHERE (i.locked_until IS NULL OR i.locked_until <= {now})
+      AND (i.scheduled_start_at IS NULL OR i.scheduled_start_at <= {now})
+    ORDER BY c.rank
+    LIMIT $6
     FOR NO KEY UPDATE OF i SKIP LOCKED),
   leased AS (
-    UPDATE {schema}.instances i SET lock_token = $2, locked_until = {now} + $3
+    UPDATE {schema}.instances i SET lock_token = $2::text || '.' || picked.rank, locked_until = {now} + $3
     FROM picked WHERE i.id = picked.id
-    RETURNING i.id, i.locked_until),
+    RETURNING i.id, i.lock_token, i.locked_until, picked.rank),
   events AS (
     UPDATE {schema}.inbox e SET visible_at = leased.locked_until, lease_count = e.lease_count + 1
     FROM leased
     WHERE e.instance_id = leased.id AND e.id IN (
-      SELECT x.id FROM {schema}.inbox x
-      WHERE x.instance_id = (SELECT id FROM picked) AND x.visible_at <= {now}
-      ORDER BY x.id LIMIT $4)
-    RETURNING e.id, e.event, e.lease_count)
-  SELECT leased.id AS instance_id, leased.locked_until, events.id, events.event, events.lease_count
-  FROM leased CROSS JOIN relaxed LEFT JOIN events ON true
-  ORDER BY events.id`;
+      SELECT x.id FROM picked p CROSS JOIN LATERAL (
+        SELECT y.id FROM {schema}.inbox y
+        WHERE y.instance_id = p.id AND y.visible_at <= {now}
+        ORDER BY y.id LIMIT $4) x)
+    RETURNING e.instance_id, e.id, e.event, e.lease_count)
+  SELECT leased.id AS instance_id, leased.lock_token, leased.locked_until,
+    events.id, events.event, events.lease_count
+  FROM leased CROSS JOIN relaxed LEFT JOIN events ON events.instance_id = leased.id
+  ORDER BY leased.rank, events.id`;
 
 /**
  * Extends a live turn lease and keeps its inbox events hidden until the new expiry, in one
