@@ -2,7 +2,9 @@ import assert from 'node:assert/strict';
 import { after, beforeEach, describe, test } from 'node:test';
 import type { HistoryEvent } from '../../proto/orchestrator_service_pb.js';
 import { eventOf } from '../../runtime/history-events.js';
+import { OrchestrationStatus } from '../../api/status.js';
 import {
+  completingTurn,
   executionIdOf,
   raisedEvent,
   startEvent,
@@ -138,6 +140,47 @@ if (await requirePostgres()) {
         backend.completeActivityWorkItem({ ...two, lockToken: one.lockToken }, raisedEvent('x', at)),
         { code: 'LOCK_LOST' },
       );
+    });
+  });
+
+  describe('postgres history versions', () => {
+    test('a lease names the history left by the last commit; a replaced instance has none', async () => {
+      await backend.createInstance(startEvent('h', await backend.now()));
+      const [first] = await backend.leaseOrchestrationWorkItems(LEASE, 1);
+      assert.ok(first);
+      assert.equal(first.historyVersion, undefined, 'a new instance: not known');
+      assert.equal(first.nextHistoryVersion, first.lockToken);
+      await backend.commitOrchestrationTurn(first, turnResult('h', await backend.now()));
+
+      await backend.addEvent('h', raisedEvent('e', await backend.now()));
+      const abandoned = await backend.leaseOrchestrationWorkItem(LEASE);
+      assert.ok(abandoned);
+      assert.equal(abandoned.historyVersion, first.nextHistoryVersion);
+      await backend.abandonOrchestrationWorkItem(abandoned, 0);
+      const second = await backend.leaseOrchestrationWorkItem(LEASE);
+      assert.ok(second);
+      assert.equal(second.historyVersion, first.nextHistoryVersion, 'an abandon changes no history');
+      assert.notEqual(second.nextHistoryVersion, first.nextHistoryVersion);
+
+      // A replaced history commits through the multi-statement transaction: versioned the same way.
+      const at = await backend.now();
+      await backend.commitOrchestrationTurn(
+        second,
+        turnResult('h', at, { historyReplaced: true, historyEvents: [startEvent('h', at)] }),
+      );
+      await backend.addEvent('h', raisedEvent('f', await backend.now()));
+      const third = await backend.leaseOrchestrationWorkItem(LEASE);
+      assert.ok(third);
+      assert.equal(third.historyVersion, second.nextHistoryVersion);
+      assert.equal((await backend.getHistory('h')).length, 1);
+      await backend.commitOrchestrationTurn(third, completingTurn('h', await backend.now(), '"ok"'));
+
+      await backend.createInstance(startEvent('h', await backend.now()), {
+        replaceableStatuses: [OrchestrationStatus.COMPLETED],
+      });
+      const replaced = await backend.leaseOrchestrationWorkItem(LEASE);
+      assert.equal(replaced?.instanceId, 'h');
+      assert.equal(replaced?.historyVersion, undefined);
     });
   });
 }

@@ -99,7 +99,7 @@ if (await requirePostgres()) {
       extraSchemas.push(fresh);
       const [a, b] = await Promise.all([open({ schema: fresh }), open({ schema: fresh })]);
       const applied = [a.lastMigration?.applied, b.lastMigration?.applied].map((v) => v?.join(','));
-      assert.deepEqual(applied.sort(), ['', '1']);
+      assert.deepEqual(applied.sort(), ['', '1,2']);
       const c = await open({ schema: fresh });
       assert.deepEqual(c.lastMigration?.applied, []);
       await c.start();
@@ -107,7 +107,10 @@ if (await requirePostgres()) {
       const { rows } = await admin.query(
         `SELECT version, name FROM ${quoteIdentifier(fresh)}.schema_migrations`,
       );
-      assert.deepEqual(rows, [{ version: 1, name: 'init' }]);
+      assert.deepEqual(rows, [
+        { version: 1, name: 'init' },
+        { version: 2, name: 'history version' },
+      ]);
       // Both backends work on the one schema.
       await a.createInstance(startEvent('m1', await a.now()));
       assert.equal((await b.getInstance('m1', false))?.instanceId, 'm1');

@@ -39,6 +39,7 @@ export interface LeasedTurnRow {
   instance_id: string;
   lock_token: string;
   locked_until: number;
+  history_version: string | null;
   id: number | null;
   event: Uint8Array | null;
   lease_count: number | null;
@@ -98,6 +99,9 @@ export function workItemsFromRows(rows: readonly LeasedTurnRow[]): {
       lockedUntil: first.locked_until,
       // lease_count already counts this lease.
       attempt: events.reduce((most, row) => Math.max(most, row.lease_count - 1), 0),
+      ...(first.history_version !== null && { historyVersion: first.history_version }),
+      // A commit stores the lease's token as the history version.
+      nextHistoryVersion: first.lock_token,
     });
   }
   return { items, empty };

@@ -140,6 +140,7 @@ export async function commitTurn(
     summary.completedAt !== undefined ? ms(summary.completedAt) : null,
     summary.parentInstanceId ?? null,
     JSON.stringify(summary.tags),
+    item.lockToken,
   ]);
   changes.updatedInstances.add(instanceId);
   await tx.query(s.DELETE_INBOX_BY_IDS, [instanceId, item.inboxIds]);

@@ -20,11 +20,15 @@ export const LOCK_INSTANCE_HEAD = `SELECT status, execution_id FROM {schema}.ins
 export const SELECT_CHILDREN = `
   SELECT id, status FROM {schema}.instances WHERE parent_instance_id = $1 ORDER BY id`;
 
-/** Writes the columns a turn derived from its history and releases the lease. */
+/**
+ * Writes the columns a turn derived from its history and releases the lease; `$15`, the lease's
+ * token, becomes the history version (it names the history this commit leaves).
+ */
 export const UPDATE_INSTANCE_FROM_TURN = `
   UPDATE {schema}.instances SET name = $3, version = $4, execution_id = $5, status = $6, input = $7,
     output = $8, custom_status = $9, failure_details = $10, started_at = $11, completed_at = $12,
-    parent_instance_id = $13, tags = $14, last_updated_at = {now}, lock_token = NULL, locked_until = NULL
+    parent_instance_id = $13, tags = $14, last_updated_at = {now}, lock_token = NULL, locked_until = NULL,
+    history_version = $15
   WHERE id = $2`;
 
 /** Deletes an instance; its history, inbox and tasks go with it (ON DELETE CASCADE). */

@@ -48,7 +48,7 @@ export const LEASE_NEXT_TURNS = `
   leased AS (
     UPDATE {schema}.instances i SET lock_token = $2::text || '.' || picked.rank, locked_until = {now} + $3
     FROM picked WHERE i.id = picked.id
-    RETURNING i.id, i.lock_token, i.locked_until, picked.rank),
+    RETURNING i.id, i.lock_token, i.locked_until, i.history_version, picked.rank),
   events AS (
     UPDATE {schema}.inbox e SET visible_at = leased.locked_until, lease_count = e.lease_count + 1
     FROM leased
@@ -58,7 +58,7 @@ export const LEASE_NEXT_TURNS = `
         WHERE y.instance_id = p.id AND y.visible_at <= {now}
         ORDER BY y.id LIMIT $4) x)
     RETURNING e.instance_id, e.id, e.event, e.lease_count)
-  SELECT leased.id AS instance_id, leased.lock_token, leased.locked_until,
+  SELECT leased.id AS instance_id, leased.lock_token, leased.locked_until, leased.history_version,
     events.id, events.event, events.lease_count
   FROM leased CROSS JOIN relaxed LEFT JOIN events ON events.instance_id = leased.id
   ORDER BY leased.rank, events.id`;

@@ -14,7 +14,8 @@
  * ids, $18–$21 tasks (instance, execution, task id, event), $22–$23 inbox events of this instance
  * (timers, messages to itself), $24–$26 messages to other instances (dropped when the instance
  * does not exist), $27 channel, $28/$29 payload without/with orchestration work, $30 whether
- * orchestration work is certain. No row: the lease was lost.
+ * orchestration work is certain. No row: the lease was lost. The lease's token becomes the
+ * instance's history version (it names the history this commit leaves).
  *
  * Messages to other instances lock them FOR KEY SHARE (a concurrent purge then waits or is
  * waited for); this instance's own row is not locked that way because this statement updates it,
@@ -24,7 +25,8 @@ export const COMMIT_TURN = `
   WITH lease AS (
     UPDATE {schema}.instances SET name = $4, version = $5, execution_id = $6, status = $7, input = $8,
       output = $9, custom_status = $10, failure_details = $11, started_at = $12, completed_at = $13,
-      parent_instance_id = $14, tags = $15, last_updated_at = {now}, lock_token = NULL, locked_until = NULL
+      parent_instance_id = $14, tags = $15, last_updated_at = {now}, lock_token = NULL, locked_until = NULL,
+      history_version = $3
     WHERE id = $2 AND lock_token = $3 AND locked_until > {now}
     RETURNING id),
   appended AS (
