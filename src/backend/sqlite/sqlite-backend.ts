@@ -45,6 +45,15 @@ export interface SqliteBackendOptions {
  */
 const LEASE_WRITE: WriteOptions = { durable: false };
 
+/**
+ * An activity result need not be fsynced either: activities run at least once, so a result lost
+ * on power failure (with the deletion of its task, in the same transaction) only means the
+ * activity runs again. The next durable commit, at the latest the turn that consumes the result,
+ * makes it durable: the log is appended in order. Batched, so a burst of results still shares
+ * one transaction; alone (a sequence), it commits without waiting for the disk.
+ */
+const ACTIVITY_RESULT_WRITE: WriteOptions = { durable: false, batched: true };
+
 /** SQLite's LIMIT -1 means "no limit": used when a lease sets no maxEvents. */
 const NO_LIMIT = -1;
 
@@ -294,7 +303,7 @@ export class SqliteBackend implements Backend {
       if (!head || head.execution_id !== item.executionId) return;
       s.insertInbox.run(item.instanceId, encodeEvent(result), now);
       changes.orchestrationWork = true;
-    });
+    }, ACTIVITY_RESULT_WRITE);
   }
 
   async abandonActivityWorkItem(item: ActivityWorkItem, delayMs: number): Promise<void> {
