@@ -1,10 +1,10 @@
 import type { BackendNotification } from '../backend.js';
 
 /**
- * Notifications of the PostgreSQL backend. A write collects what it changed in a ChangeSet inside
- * its transaction and sends it with NOTIFY (delivered to other processes only if it commits);
- * once committed, the writing backend announces it to its own subscribers directly. Each payload
- * names its origin so the echo that comes back through LISTEN is not announced twice.
+ * Notifications of the PostgreSQL backend. A write collects what it changed in a ChangeSet; once
+ * it has committed, the writing backend announces it to its own subscribers directly and to other
+ * processes with NOTIFY (remote-announcer.ts). Each payload names its origin so the echo that
+ * comes back through LISTEN is not announced twice.
  *
  * Payload: JSON `{ "s": origin, "o"?: 1, "a"?: 1, "u"?: [instanceId, …] }`, split so that none
  * exceeds PostgreSQL's 8000-byte limit.
@@ -18,6 +18,13 @@ export class ChangeSet {
 
   get isEmpty(): boolean {
     return !this.orchestrationWork && !this.activityWork && this.updatedInstances.size === 0;
+  }
+
+  /** Adds what `other` changed to this set. */
+  merge(other: ChangeSet): void {
+    this.orchestrationWork ||= other.orchestrationWork;
+    this.activityWork ||= other.activityWork;
+    for (const instanceId of other.updatedInstances) this.updatedInstances.add(instanceId);
   }
 
   toNotifications(): BackendNotification[] {

@@ -16,7 +16,7 @@ import { createConnections, type Connections } from './connections.js';
 import { InstanceQueries } from './instance-queries.js';
 import { KeyedSequencer } from './keyed-sequencer.js';
 import { migrate, type MigrationResult } from './migrate.js';
-import { ChangeSet, decodeChanges, encodeChanges, NotificationFanOut } from './notifications.js';
+import { ChangeSet, decodeChanges, NotificationFanOut } from './notifications.js';
 import {
   channelName,
   compileOptions,
@@ -32,6 +32,7 @@ import {
   type LeasedTurnRow,
   type TaskRow,
 } from './rows.js';
+import { RemoteAnnouncer } from './remote-announcer.js';
 import { quoteIdentifier } from './sql/compile.js';
 import { compileBackendStatements, type Statements } from './statements.js';
 import {
@@ -63,9 +64,11 @@ function durationParam(ms: number): number {
 /**
  * The scale-out backend: several engine processes share one PostgreSQL database (one schema per
  * task hub) and compete for work with leases. Instances and tasks are leased with
- * `FOR … SKIP LOCKED` and expire by the database clock; every write is one transaction that also
- * sends NOTIFY, which one listening connection per backend turns into `subscribe` callbacks, so
- * idle workers and waiting clients in every process wake up without polling.
+ * `FOR … SKIP LOCKED` and expire by the database clock. What a write changed is announced once it
+ * has committed: to this backend's subscribers at once, and to other processes with NOTIFY
+ * (coalesced, see remote-announcer.ts), which one listening connection per backend turns into
+ * `subscribe` callbacks, so idle workers and waiting clients in every process wake up without
+ * polling.
  */
 export class PostgresBackend implements Backend {
   readonly #options: CompiledPostgresOptions;
@@ -78,6 +81,7 @@ export class PostgresBackend implements Backend {
   readonly #origin = randomUUID();
   readonly #addEventOrder = new KeyedSequencer();
   #open: Connections | undefined;
+  #announcer: RemoteAnnouncer | undefined;
   #starting: Promise<void> | undefined;
   #lastMigration: MigrationResult | undefined;
 
@@ -130,6 +134,14 @@ export class PostgresBackend implements Backend {
       await connections.pool.end().catch(() => undefined);
       throw err;
     }
+    this.#announcer = new RemoteAnnouncer({
+      send: async (payloads) => {
+        await connections.db.query(this.#s.NOTIFY, [this.#channel, payloads]);
+      },
+      origin: this.#origin,
+      schedule: (fn) => setImmediate(fn),
+      logger,
+    });
     this.#open = connections;
   }
 
@@ -138,6 +150,8 @@ export class PostgresBackend implements Backend {
     const open = this.#open;
     this.#open = undefined;
     if (!open) return;
+    // What committed is still announced to the other processes.
+    await this.#announcer?.drain();
     await open.listener.stop();
     // Waits for the queries in flight to finish, then closes every connection.
     await open.pool.end();
@@ -169,19 +183,20 @@ export class PostgresBackend implements Backend {
     return this.#open;
   }
 
-  /**
-   * Runs `work` in one transaction that ends by sending NOTIFY for what it changed; once it has
-   * committed, announces the changes to this backend's subscribers.
-   */
+  /** Announces committed changes: to this backend's subscribers now, to other processes soon. */
+  #announce(changes: ChangeSet): void {
+    this.#fanOut.emit(changes.toNotifications());
+    this.#announcer?.announce(changes);
+  }
+
+  /** Runs `work` in one transaction; once it has committed, announces what it changed. */
   async #write<T>(work: (w: WriteScope) => Promise<T>): Promise<T> {
     const { value, changes } = await this.#opened().db.transaction(async (tx) => {
       const changes = new ChangeSet();
       const value = await work({ tx, s: this.#s, changes });
-      const payloads = encodeChanges(this.#origin, changes);
-      if (payloads.length > 0) await tx.query(this.#s.NOTIFY, [this.#channel, payloads]);
       return { value, changes };
     });
-    this.#fanOut.emit(changes.toNotifications());
+    this.#announce(changes);
     return value;
   }
 
@@ -189,13 +204,8 @@ export class PostgresBackend implements Backend {
   async #writeOne<T extends ChangeSet | false | undefined>(
     work: (scope: SingleStatementScope) => Promise<T>,
   ): Promise<T> {
-    const changes = await work({
-      db: this.#opened().db,
-      s: this.#s,
-      channel: this.#channel,
-      origin: this.#origin,
-    });
-    if (changes) this.#fanOut.emit(changes.toNotifications());
+    const changes = await work({ db: this.#opened().db, s: this.#s });
+    if (changes) this.#announce(changes);
     return changes;
   }
 

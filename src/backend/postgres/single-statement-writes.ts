@@ -6,30 +6,20 @@ import { eventOf } from '../../runtime/history-events.js';
 import type { InstanceMessage, TurnResult } from '../../runtime/turn.js';
 import type { ActivityWorkItem, OrchestrationWorkItem } from '../backend.js';
 import type { Database } from './database.js';
-import { ChangeSet, encodeChanges } from './notifications.js';
+import { ChangeSet } from './notifications.js';
 import { encodeEvent, encodeFailure } from './rows.js';
 import type { Statements } from './statements.js';
 
 /**
  * The common writes as one statement each (sql/single-statement-writes.ts): one round trip
- * instead of BEGIN, several statements, NOTIFY and COMMIT. Each returns what it changed (to be
- * announced locally), or undefined when the case needs the multi-statement transaction of
- * writes.ts (reuse policy, sub-orchestration starts, history replacement, requeued events, or
- * a NOTIFY payload too large for one message).
+ * instead of BEGIN, several statements and COMMIT. Each returns what it changed (to be
+ * announced once committed), or undefined when the case needs the multi-statement transaction
+ * of writes.ts (reuse policy, sub-orchestration starts, history replacement, requeued events).
  */
 
 export interface SingleStatementScope {
   readonly db: Database;
   readonly s: Statements;
-  readonly channel: string;
-  /** Tags this backend's NOTIFY payloads (see notifications.ts). */
-  readonly origin: string;
-}
-
-/** The one NOTIFY payload for `changes`, or undefined when they need several. */
-function onePayload(origin: string, changes: ChangeSet): string | undefined {
-  const payloads = encodeChanges(origin, changes);
-  return payloads.length === 1 ? payloads[0] : undefined;
 }
 
 function ms(value: number): number {
@@ -57,17 +47,6 @@ export async function commitTurnInOneStatement(
     );
   }
   if (!fitsOneStatement(result)) return undefined;
-
-  const quiet = new ChangeSet();
-  quiet.updatedInstances.add(instanceId);
-  quiet.activityWork = result.activities.length > 0;
-  const busy = new ChangeSet();
-  busy.updatedInstances.add(instanceId);
-  busy.activityWork = quiet.activityWork;
-  busy.orchestrationWork = true;
-  const quietPayload = onePayload(scope.origin, quiet);
-  const busyPayload = onePayload(scope.origin, busy);
-  if (quietPayload === undefined || busyPayload === undefined) return undefined;
 
   // Timers and messages to this instance need no lock on it (this statement holds the lease);
   // messages to others do. Each list keeps its order, so each inbox receives events in order.
@@ -108,14 +87,15 @@ export async function commitTurnInOneStatement(
     toOthers.map((message) => message.targetInstanceId),
     toOthers.map((message) => encodeEvent(message.event)),
     toOthers.map((message) => visibleAtParam(message)),
-    scope.channel,
-    quietPayload,
-    busyPayload,
     toSelf.length > 0,
   ]);
   const outcome = rows[0];
   if (!outcome) throw new LockLostError(`orchestration '${instanceId}'`);
-  return outcome.orchestration_work ? busy : quiet;
+  const changes = new ChangeSet();
+  changes.updatedInstances.add(instanceId);
+  changes.activityWork = result.activities.length > 0;
+  changes.orchestrationWork = outcome.orchestration_work;
+  return changes;
 }
 
 function visibleAtParam(message: InstanceMessage): number | null {
@@ -128,22 +108,20 @@ export async function completeTaskInOneStatement(
   item: ActivityWorkItem,
   result: HistoryEvent,
 ): Promise<ChangeSet> {
-  const changes = new ChangeSet();
-  changes.orchestrationWork = true;
   const { rows } = await scope.db.write<{ completed: number; delivered: number }>(scope.s.COMPLETE_TASK, [
     item.id,
     item.lockToken,
     item.instanceId,
     item.executionId,
     encodeEvent(result),
-    scope.channel,
-    onePayload(scope.origin, changes),
   ]);
   const outcome = rows[0];
   if (!outcome || outcome.completed === 0) {
     throw new LockLostError(`activity task ${item.taskId} of '${item.instanceId}'`);
   }
-  return outcome.delivered > 0 ? changes : new ChangeSet();
+  const changes = new ChangeSet();
+  changes.orchestrationWork = outcome.delivered > 0;
+  return changes;
 }
 
 /**
@@ -158,11 +136,6 @@ export async function createInstanceInOneStatement(
   const instanceId = started?.orchestrationInstance?.instanceId;
   const executionId = started?.orchestrationInstance?.executionId;
   if (!started || !instanceId || !executionId) return undefined;
-  const changes = new ChangeSet();
-  changes.orchestrationWork = true;
-  changes.updatedInstances.add(instanceId);
-  const payload = onePayload(scope.origin, changes);
-  if (payload === undefined) return undefined;
   // Clients always send scheduledStartTimestamp; epoch 0 means "start now".
   const scheduledAt = started.scheduledStartTimestamp ? ms(timestampMs(started.scheduledStartTimestamp)) : 0;
   const { rows } = await scope.db.write<{ created: number }>(scope.s.CREATE_INSTANCE, [
@@ -177,10 +150,12 @@ export async function createInstanceInOneStatement(
     JSON.stringify(started.tags),
     encodeEvent(startEvent),
     scheduledAt > 0 ? scheduledAt : null,
-    scope.channel,
-    payload,
   ]);
-  return rows[0]?.created === 1 ? changes : undefined;
+  if (rows[0]?.created !== 1) return undefined;
+  const changes = new ChangeSet();
+  changes.orchestrationWork = true;
+  changes.updatedInstances.add(instanceId);
+  return changes;
 }
 
 /** Adds an event to an existing instance's inbox; false when there is no such instance. */
@@ -190,14 +165,13 @@ export async function addEventInOneStatement(
   event: HistoryEvent,
   visibleAt: number | undefined,
 ): Promise<ChangeSet | false> {
-  const changes = new ChangeSet();
-  changes.orchestrationWork = true;
-  const { rows } = await scope.db.write<{ added: number }>(scope.s.ADD_EVENT, [
+  const { rowCount } = await scope.db.write(scope.s.INSERT_INBOX_IF_INSTANCE, [
     instanceId,
     encodeEvent(event),
     visibleAt !== undefined ? ms(visibleAt) : null,
-    scope.channel,
-    onePayload(scope.origin, changes),
   ]);
-  return rows[0]?.added === 1 ? changes : false;
+  if (rowCount === 0) return false;
+  const changes = new ChangeSet();
+  changes.orchestrationWork = true;
+  return changes;
 }

@@ -17,8 +17,7 @@ import type { Statements } from './statements.js';
 
 /**
  * The multi-statement writes, as functions over one transaction. Each records what it changed in
- * a ChangeSet, which is sent with NOTIFY in the same transaction and announced locally after the
- * commit. Domain failures are thrown as typed errors; the caller rolls the transaction back.
+ * a ChangeSet, announced after the commit. Domain failures are thrown as typed errors; the caller rolls the transaction back.
  */
 
 export interface WriteScope {

@@ -3,9 +3,8 @@
  * statement is atomic in its own implicit transaction, so these need no BEGIN/COMMIT round
  * trips. Every part that changes rows is chained to the row that authorises the write (the
  * lease, the locked task, the new instance) through RETURNING, so when that row is missing
- * nothing at all changes. NOTIFY is part of the statement and, like the rows, only takes effect
- * when it commits. The cases these do not cover go through the multi-statement transactions of
- * writes.ts.
+ * nothing at all changes. The cases these do not cover go through the multi-statement
+ * transactions of writes.ts.
  */
 
 /**
@@ -13,8 +12,8 @@
  * $2 instance, $3 lock token, $4–$15 instance columns, $16 history events, $17 consumed inbox
  * ids, $18–$21 tasks (instance, execution, task id, event), $22–$23 inbox events of this instance
  * (timers, messages to itself), $24–$26 messages to other instances (dropped when the instance
- * does not exist), $27 channel, $28/$29 payload without/with orchestration work, $30 whether
- * orchestration work is certain. No row: the lease was lost. The lease's token becomes the
+ * does not exist), $27 whether orchestration work is certain (else: whether any message landed
+ * or this instance has visible events left). No row: the lease was lost. The lease's token becomes the
  * instance's history version (it names the history this commit leaves).
  *
  * Messages to other instances lock them FOR KEY SHARE (a concurrent purge then waits or is
@@ -56,21 +55,17 @@ export const COMMIT_TURN = `
     JOIN {schema}.instances i ON i.id = m.target
     ORDER BY m.ord
     FOR KEY SHARE OF i
-    RETURNING 1),
-  outcome AS (
-    SELECT $30::boolean OR EXISTS (SELECT 1 FROM to_others) OR EXISTS (
-        SELECT 1 FROM {schema}.inbox
-        WHERE instance_id = $2 AND visible_at <= {now} AND NOT (id = ANY($17::bigint[])))
-      AS orchestration_work
-    FROM lease),
-  notified AS (
-    SELECT pg_notify($27, CASE WHEN orchestration_work THEN $29 ELSE $28 END) FROM outcome)
-  SELECT orchestration_work, (SELECT count(*) FROM notified) AS notified FROM outcome`;
+    RETURNING 1)
+  SELECT $27::boolean OR EXISTS (SELECT 1 FROM to_others) OR EXISTS (
+      SELECT 1 FROM {schema}.inbox
+      WHERE instance_id = $2 AND visible_at <= {now} AND NOT (id = ANY($17::bigint[])))
+    AS orchestration_work
+  FROM lease`;
 
 /**
  * Deletes a leased task and delivers its result to the execution that scheduled it (dropped when
  * the instance is gone or runs another execution). $2 task, $3 lock token, $4 instance,
- * $5 execution, $6 result event, $7 channel, $8 payload (sent only when delivered).
+ * $5 execution, $6 result event.
  * `completed` 0: the lease was lost.
  */
 export const COMPLETE_TASK = `
@@ -81,15 +76,14 @@ export const COMPLETE_TASK = `
     INSERT INTO {schema}.inbox (instance_id, event, visible_at)
     SELECT i.id, $6, {now} FROM done JOIN {schema}.instances i ON i.id = $4 AND i.execution_id = $5
     FOR KEY SHARE OF i
-    RETURNING id),
-  notified AS (SELECT pg_notify($7, $8) FROM delivered)
+    RETURNING id)
   SELECT (SELECT count(*) FROM done)::integer AS completed,
-    (SELECT count(*) FROM notified)::integer AS delivered`;
+    (SELECT count(*) FROM delivered)::integer AS delivered`;
 
 /**
  * Creates a PENDING instance with its ExecutionStarted inbox event unless the id exists.
- * $2–$10 as INSERT_INSTANCE, $11 start event, $12 visible time (NULL: now), $13 channel,
- * $14 payload. `created` 0: the id exists (the caller applies the reuse policy).
+ * $2–$10 as INSERT_INSTANCE, $11 start event, $12 visible time (NULL: now). `created` 0: the
+ * id exists (the caller applies the reuse policy).
  */
 export const CREATE_INSTANCE = `
   WITH created AS (
@@ -100,18 +94,5 @@ export const CREATE_INSTANCE = `
     RETURNING id),
   started AS (
     INSERT INTO {schema}.inbox (instance_id, event, visible_at)
-    SELECT id, $11, COALESCE($12::bigint, {now}) FROM created),
-  notified AS (SELECT pg_notify($13, $14) FROM created)
-  SELECT count(*)::integer AS created FROM notified`;
-
-/**
- * Adds one event to an existing instance (FOR KEY SHARE: see inbox.ts). $2 instance, $3 event,
- * $4 visible time (NULL: now), $5 channel, $6 payload. `added` 0: no such instance.
- */
-export const ADD_EVENT = `
-  WITH added AS (
-    INSERT INTO {schema}.inbox (instance_id, event, visible_at)
-    SELECT id, $3, COALESCE($4::bigint, {now}) FROM {schema}.instances WHERE id = $2 FOR KEY SHARE
-    RETURNING id),
-  notified AS (SELECT pg_notify($5, $6) FROM added)
-  SELECT count(*)::integer AS added FROM notified`;
+    SELECT id, $11, COALESCE($12::bigint, {now}) FROM created)
+  SELECT count(*)::integer AS created FROM created`;
