@@ -12,7 +12,7 @@ export interface PostgresBackendOptions {
    * 'durabletask'.
    */
   readonly schema?: string;
-  /** Most pooled connections (the listener has one more of its own). Default 10. */
+  /** Most pooled connections (the listener has one more of its own). Default 20. */
   readonly poolSize?: number;
   /**
    * Epoch-ms clock for every stored time and lease. Absent (production): the database clock, so
@@ -69,7 +69,7 @@ export function compileOptions(options: PostgresBackendOptions): CompiledPostgre
   return {
     connectionString: options.connectionString,
     schema: validateSchemaName(options.schema ?? 'durabletask'),
-    poolSize: positiveInteger('poolSize', options.poolSize ?? 10),
+    poolSize: positiveInteger('poolSize', options.poolSize ?? 20),
     clock: options.clock,
     logger: options.logger ?? SILENT_LOGGER,
     applicationName: options.applicationName ?? 'durabletask',
