@@ -31,3 +31,13 @@ export class WorkItemAbandonedError extends DurableTaskError {
     super('TASK_CANCELLED', `The worker abandoned ${what}.`);
   }
 }
+
+/**
+ * A work item was lost with its worker stream again and again (a worker that crashes on it):
+ * the execute promise rejects with this so the caller abandons it to the store with a delay.
+ */
+export class WorkItemLostError extends DurableTaskError {
+  constructor(what: string, losses: number) {
+    super('TASK_CANCELLED', `${what} was lost with its worker stream ${losses} times.`);
+  }
+}

@@ -14,7 +14,7 @@ import {
   type WorkItem,
 } from '../../proto/orchestrator_service_pb.js';
 import { executionStartedEvent, orchestratorStartedEvent } from '../../runtime/history-events.js';
-import { UnknownWorkItemError, WorkItemAbandonedError } from './errors.js';
+import { UnknownWorkItemError, WorkItemAbandonedError, WorkItemLostError } from './errors.js';
 import { ExecutorHandler } from './handler.js';
 import { ACCEPT_EVERYTHING, streamOptionsFromRequest, type StreamOptions } from './routing.js';
 import type { StreamOutbox } from './work-item-sink.js';
@@ -248,6 +248,39 @@ describe('ExecutorHandler', () => {
       next.sent.map((item) => instanceOf(item)),
       ['old', 'new'],
     );
+  });
+
+  test('an item lost with its stream a second time goes back to the caller; a fresh one is kept', async () => {
+    const h = new Harness();
+    h.connect('s1');
+    const poison = h.orchestrate('poison');
+    h.handler.handle({ kind: 'DisconnectStream', streamId: 's1' }); // first loss: re-dispatched
+    const second = h.connect('s2');
+    assert.deepEqual(second.sent.map(instanceOf), ['poison']);
+    const healthy = h.orchestrate('healthy');
+    h.handler.handle({ kind: 'DisconnectStream', streamId: 's2' }); // poison's second loss
+    await assert.rejects(poison.promise, WorkItemLostError);
+    assert.ok(pending(healthy.reply), 'an item lost once is re-dispatched, not handed back');
+    const third = h.connect('s3');
+    assert.deepEqual(third.sent.map(instanceOf), ['healthy']);
+    // The handed-back item is gone: a late completion for it is refused.
+    await assert.rejects(h.completeOrchestrator('poison', ''), UnknownWorkItemError);
+    await h.completeOrchestrator('healthy', third.tokens[0]!);
+    await healthy.promise;
+    // Retried from the store, the same turn is handed back at its next loss: no hot loop.
+    const retried = h.orchestrate('poison');
+    assert.deepEqual(third.sent.map(instanceOf), ['healthy', 'poison']);
+    h.handler.handle({ kind: 'DisconnectStream', streamId: 's3' });
+    await assert.rejects(retried.promise, WorkItemLostError);
+    // Once a worker completes it, its losses are forgotten: the next loss re-dispatches again.
+    const fourth = h.connect('s4');
+    const completed = h.orchestrate('poison');
+    await h.completeOrchestrator('poison', fourth.tokens[0]!);
+    await completed.promise;
+    const next = h.orchestrate('poison');
+    h.handler.handle({ kind: 'DisconnectStream', streamId: 's4' });
+    assert.ok(pending(next.reply), 'a first loss after a completion is re-dispatched');
+    assert.deepEqual(h.connect('s5').sent.map(instanceOf), ['poison']);
   });
 
   test('routes by work-item filters, versions included', () => {

@@ -28,7 +28,12 @@ import {
   type OrchestratorResponse,
   type WorkItem,
 } from '../../proto/orchestrator_service_pb.js';
-import { DuplicateWorkItemError, UnknownWorkItemError, WorkItemAbandonedError } from './errors.js';
+import {
+  DuplicateWorkItemError,
+  UnknownWorkItemError,
+  WorkItemAbandonedError,
+  WorkItemLostError,
+} from './errors.js';
 import type { ExecutorEvent } from './events.js';
 import { SILENT_LOGGER, type LogSink } from '../../logging/logger.js';
 import {
@@ -41,6 +46,15 @@ import {
 import type { StreamOutbox } from './work-item-sink.js';
 
 type ItemKind = 'orchestrator' | 'activity';
+
+/**
+ * A stream ending with an item is usually chance (a worker restarting): the first loss
+ * re-dispatches at once. The second in a row looks like a worker that crashes on this item, so
+ * the item goes back to the store, whose retry delay grows with each attempt.
+ */
+const MAX_STREAM_LOSSES = 2;
+/** Losses are remembered per key across execute calls (the store retries the same work). */
+const MAX_REMEMBERED_LOSSES = 10_000;
 
 interface ItemBase {
   readonly itemId: number;
@@ -98,6 +112,8 @@ export class ExecutorHandler implements LoopHandler<ExecutorEvent> {
   readonly #streams = new Map<string, ConnectedStream>();
   readonly #byId = new Map<number, PendingItem>();
   readonly #byKey = new Map<string, PendingItem>();
+  /** Keys whose work was lost with its stream, and how often, until a worker completes it. */
+  readonly #lossesByKey = new Map<string, number>();
   readonly #byToken = new Map<string, PendingItem>();
   #waiting: PendingItem[] = [];
   #shutDown = false;
@@ -170,6 +186,7 @@ export class ExecutorHandler implements LoopHandler<ExecutorEvent> {
         if (item.kind !== 'orchestrator')
           throw new Error('matched an activity for an orchestrator completion');
         this.#finish(item);
+        this.#lossesByKey.delete(item.key);
         item.reply.resolve(response);
         event.reply.resolve();
         return;
@@ -180,6 +197,7 @@ export class ExecutorHandler implements LoopHandler<ExecutorEvent> {
         if (item instanceof DurableTaskError) return event.reply.reject(item);
         if (item.kind !== 'activity') throw new Error('matched an orchestrator for an activity completion');
         this.#finish(item);
+        this.#lossesByKey.delete(item.key);
         item.reply.resolve(response);
         event.reply.resolve();
         return;
@@ -286,11 +304,25 @@ export class ExecutorHandler implements LoopHandler<ExecutorEvent> {
     if (stream === undefined) return;
     this.#streams.delete(streamId);
     stream.outbox.close();
-    const orphans = [...stream.outstanding];
-    for (const item of orphans) {
+    const orphans: PendingItem[] = [];
+    for (const item of stream.outstanding) {
       if (item.token !== undefined) this.#byToken.delete(item.token);
       item.token = undefined;
       item.streamId = undefined;
+      const losses = this.#noteLoss(item.key);
+      if (losses < MAX_STREAM_LOSSES) {
+        orphans.push(item);
+        continue;
+      }
+      // A worker that dies on this item every time would get it back in a hot loop: hand it back
+      // to the caller, which abandons it to the store with a growing delay and says so.
+      this.#byId.delete(item.itemId);
+      this.#byKey.delete(item.key);
+      this.#logger.warn(
+        { streamId, instanceId: item.instanceId, losses },
+        `${item.description} was lost with its worker stream ${losses} times; handing it back`,
+      );
+      item.reply.reject(new WorkItemLostError(item.description, losses));
     }
     // Orphans were dispatched before anything still waiting: they go first.
     this.#waiting = [...orphans, ...this.#waiting];
@@ -342,6 +374,19 @@ export class ExecutorHandler implements LoopHandler<ExecutorEvent> {
   }
 
   /** Removes an item from every index and frees its stream's capacity. */
+  /** Counts one more loss of the work under `key` with its stream; returns the count. */
+  #noteLoss(key: string): number {
+    const losses = (this.#lossesByKey.get(key) ?? 0) + 1;
+    this.#lossesByKey.delete(key);
+    this.#lossesByKey.set(key, losses);
+    // Bounded: the oldest entries go first (a Map iterates in insertion order).
+    for (const oldest of this.#lossesByKey.keys()) {
+      if (this.#lossesByKey.size <= MAX_REMEMBERED_LOSSES) break;
+      this.#lossesByKey.delete(oldest);
+    }
+    return losses;
+  }
+
   #finish(item: PendingItem): void {
     this.#byId.delete(item.itemId);
     this.#byKey.delete(item.key);
