@@ -127,6 +127,18 @@ export function idAndSchedulingScenarios(factory: StoreFactory): void {
       assert.ok(done?.startedAt !== undefined && done.startedAt >= startAt.getTime());
     });
 
+    test('terminating an instance scheduled for later ends it now, without waiting for its start', async () => {
+      const { client } = scenario();
+      const id = await client.scheduleNewOrchestration(waitsForever, undefined, {
+        instanceId: uniqueId('terminate-scheduled'),
+        startAt: new Date(Date.now() + 60 * 60_000),
+      });
+      await client.terminateOrchestration(id, { output: 'not needed after all' });
+      const done = await client.waitForOrchestrationCompletion(id, WAIT);
+      assert.equal(done.status, OrchestrationStatus.TERMINATED);
+      assert.equal(done.output, JSON.stringify('not needed after all'));
+    });
+
     test('raise, terminate, suspend, resume and rewind on an unknown instance say not found and store nothing', async () => {
       const { client, store } = scenario();
       const id = uniqueId('unknown');

@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import Database from 'better-sqlite3';
 import { InstanceNotFoundError, LockLostError, NotCompletedError } from '../../api/errors.js';
 import type { InstancePage, InstanceQuery, InstanceState, PurgeFilter } from '../../api/instance.js';
-import { isTerminalStatus } from '../../api/status.js';
+import { isTerminalStatus, OrchestrationStatus } from '../../api/status.js';
 import type { HistoryEvent } from '../../proto/orchestrator_service_pb.js';
 import type { TurnResult } from '../../runtime/turn.js';
 import type {
@@ -175,6 +175,13 @@ export class SqliteBackend implements Backend {
     await this.#write((s, now, changes) => {
       if (!s.selectInstanceHead.get(instanceId)) throw new InstanceNotFoundError(instanceId);
       s.insertInbox.run(instanceId, encodeEvent(event), visibleAt ?? now);
+      // A terminate does not wait for a scheduled start: the start comes forward so the next
+      // turn takes both and ends the instance now.
+      if (event.eventType.case === 'executionTerminated') {
+        const pending = OrchestrationStatus.PENDING;
+        if (s.startPendingNow.run({ id: instanceId, now, pending }).changes > 0)
+          s.inboxVisibleNow.run({ id: instanceId, now });
+      }
       changes.orchestrationWork = true;
     });
   }

@@ -115,6 +115,15 @@ export function prepareStatements(db: Database.Database) {
     insertInbox: prepare<[string, Uint8Array, number]>(
       'INSERT INTO inbox (instance_id, event, visible_at) VALUES (?, ?, ?)',
     ),
+    /** Brings a PENDING instance's scheduled start forward to now (0 changes when none waits). */
+    startPendingNow: prepare<[{ id: string; now: number; pending: number }]>(
+      `UPDATE instances SET scheduled_start_at = NULL
+       WHERE id = @id AND status = @pending AND scheduled_start_at > @now`,
+    ),
+    /** Makes an instance's future inbox rows visible now (a pending instance's start event). */
+    inboxVisibleNow: prepare<[{ id: string; now: number }]>(
+      'UPDATE inbox SET visible_at = @now WHERE instance_id = @id AND visible_at > @now',
+    ),
     insertInboxAtId: prepare<[number, string, Uint8Array, number]>(
       'INSERT INTO inbox (id, instance_id, event, visible_at) VALUES (?, ?, ?, ?)',
     ),
