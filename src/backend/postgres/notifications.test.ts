@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
+import { OrchestrationStatus } from '../../api/status.js';
 import type { BackendNotification } from '../backend.js';
 import { ChangeSet, decodeChanges, encodeChanges, NotificationFanOut } from './notifications.js';
 import { channelName, compileOptions, validateSchemaName } from './options.js';
@@ -12,7 +13,8 @@ describe('notification payloads', () => {
   test('a change set round-trips with its origin', () => {
     const changes = new ChangeSet();
     changes.orchestrationWork = true;
-    changes.updatedInstances.add('a').add('b"quoted"');
+    changes.instanceUpdated('a');
+    changes.instanceUpdated('b"quoted"', OrchestrationStatus.COMPLETED);
     const payloads = encodeChanges('origin-1', changes);
     assert.equal(payloads.length, 1);
     const decoded = decodeChanges(payloads[0] ?? '');
@@ -20,7 +22,7 @@ describe('notification payloads', () => {
     assert.deepEqual(decoded?.notifications, [
       { kind: 'orchestration-work' },
       { kind: 'instance-updated', instanceId: 'a' },
-      { kind: 'instance-updated', instanceId: 'b"quoted"' },
+      { kind: 'instance-updated', instanceId: 'b"quoted"', status: OrchestrationStatus.COMPLETED },
     ]);
   });
 
@@ -28,7 +30,7 @@ describe('notification payloads', () => {
     const changes = new ChangeSet();
     changes.activityWork = true;
     const ids = Array.from({ length: 600 }, (_, i) => `instance-${'é'.repeat(20)}-${i}`);
-    for (const id of ids) changes.updatedInstances.add(id);
+    for (const id of ids) changes.instanceUpdated(id, OrchestrationStatus.RUNNING);
     const payloads = encodeChanges('o', changes);
     assert.ok(payloads.length > 1);
     for (const payload of payloads) assert.ok(Buffer.byteLength(payload) < 8000);
@@ -38,6 +40,24 @@ describe('notification payloads', () => {
       ids,
     );
     assert.equal(all.filter((n) => n.kind === 'activity-work').length, 1);
+    assert.ok(all.every((n) => n.kind !== 'instance-updated' || n.status === OrchestrationStatus.RUNNING));
+  });
+
+  test('payloads without statuses (older engines) still name the updated instances', () => {
+    assert.deepEqual(decodeChanges('{"s":"x","u":["a"]}')?.notifications, [
+      { kind: 'instance-updated', instanceId: 'a' },
+    ]);
+  });
+
+  test('the last status recorded for an instance wins, also across merged sets', () => {
+    const first = new ChangeSet();
+    first.instanceUpdated('a', OrchestrationStatus.PENDING);
+    const second = new ChangeSet();
+    second.instanceUpdated('a', OrchestrationStatus.RUNNING);
+    first.merge(second);
+    assert.deepEqual(first.toNotifications(), [
+      { kind: 'instance-updated', instanceId: 'a', status: OrchestrationStatus.RUNNING },
+    ]);
   });
 
   test('foreign payloads are rejected', () => {

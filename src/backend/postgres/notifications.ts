@@ -1,3 +1,4 @@
+import type { OrchestrationStatus } from '../../api/status.js';
 import type { BackendNotification } from '../backend.js';
 
 /**
@@ -6,7 +7,8 @@ import type { BackendNotification } from '../backend.js';
  * processes with NOTIFY (remote-announcer.ts). Each payload names its origin so the echo that
  * comes back through LISTEN is not announced twice.
  *
- * Payload: JSON `{ "s": origin, "o"?: 1, "a"?: 1, "u"?: [instanceId, …] }`, split so that none
+ * Payload: JSON `{ "s": origin, "o"?: 1, "a"?: 1, "u"?: [instanceId, …], "t"?: [status|null, …] }`
+ * (`t[i]`: the status of `u[i]` after the update, null when not known), split so that none
  * exceeds PostgreSQL's 8000-byte limit.
  */
 
@@ -14,7 +16,13 @@ import type { BackendNotification } from '../backend.js';
 export class ChangeSet {
   orchestrationWork = false;
   activityWork = false;
-  readonly updatedInstances = new Set<string>();
+  /** Instances whose row changed, with their status afterwards (undefined: deleted or unknown). */
+  readonly updatedInstances = new Map<string, OrchestrationStatus | undefined>();
+
+  /** Records that an instance changed; the last status recorded for it wins. */
+  instanceUpdated(instanceId: string, status?: OrchestrationStatus): void {
+    this.updatedInstances.set(instanceId, status);
+  }
 
   get isEmpty(): boolean {
     return !this.orchestrationWork && !this.activityWork && this.updatedInstances.size === 0;
@@ -24,14 +32,16 @@ export class ChangeSet {
   merge(other: ChangeSet): void {
     this.orchestrationWork ||= other.orchestrationWork;
     this.activityWork ||= other.activityWork;
-    for (const instanceId of other.updatedInstances) this.updatedInstances.add(instanceId);
+    for (const [instanceId, status] of other.updatedInstances) this.instanceUpdated(instanceId, status);
   }
 
   toNotifications(): BackendNotification[] {
     const list: BackendNotification[] = [];
     if (this.orchestrationWork) list.push({ kind: 'orchestration-work' });
     if (this.activityWork) list.push({ kind: 'activity-work' });
-    for (const instanceId of this.updatedInstances) list.push({ kind: 'instance-updated', instanceId });
+    for (const [instanceId, status] of this.updatedInstances) {
+      list.push({ kind: 'instance-updated', instanceId, ...(status !== undefined && { status }) });
+    }
     return list;
   }
 }
@@ -44,6 +54,7 @@ interface Payload {
   o?: 1;
   a?: 1;
   u?: string[];
+  t?: (OrchestrationStatus | null)[];
 }
 
 /** The NOTIFY payloads for `changes` (none when nothing changed). */
@@ -54,14 +65,15 @@ export function encodeChanges(origin: string, changes: ChangeSet): string[] {
   if (changes.orchestrationWork) current.o = 1;
   if (changes.activityWork) current.a = 1;
   let size = Buffer.byteLength(JSON.stringify(current));
-  for (const instanceId of changes.updatedInstances) {
-    const idSize = Buffer.byteLength(JSON.stringify(instanceId)) + 8;
+  for (const [instanceId, status] of changes.updatedInstances) {
+    const idSize = Buffer.byteLength(JSON.stringify(instanceId)) + 12;
     if (current.u && size + idSize > MAX_PAYLOAD_BYTES) {
       payloads.push(JSON.stringify(current));
       current = { s: origin };
       size = Buffer.byteLength(JSON.stringify(current));
     }
     (current.u ??= []).push(instanceId);
+    (current.t ??= []).push(status ?? null);
     size += idSize;
   }
   payloads.push(JSON.stringify(current));
@@ -82,13 +94,17 @@ export function decodeChanges(payload: string): DecodedPayload | undefined {
     return undefined;
   }
   if (typeof value !== 'object' || value === null) return undefined;
-  const { s, o, a, u } = value as Partial<Record<keyof Payload, unknown>>;
+  const { s, o, a, u, t } = value as Partial<Record<keyof Payload, unknown>>;
   if (typeof s !== 'string') return undefined;
   const changes = new ChangeSet();
   changes.orchestrationWork = o === 1;
   changes.activityWork = a === 1;
   if (Array.isArray(u)) {
-    for (const id of u) if (typeof id === 'string') changes.updatedInstances.add(id);
+    u.forEach((id: unknown, i) => {
+      if (typeof id !== 'string') return;
+      const status: unknown = Array.isArray(t) ? t[i] : undefined;
+      changes.instanceUpdated(id, typeof status === 'number' ? (status as OrchestrationStatus) : undefined);
+    });
   }
   return { origin: s, notifications: changes.toNotifications() };
 }

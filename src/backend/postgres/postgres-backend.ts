@@ -367,7 +367,7 @@ export class PostgresBackend implements Backend {
   async purgeInstances(filter: PurgeFilter): Promise<number> {
     return this.#write(async ({ tx, changes }) => {
       const ids = await this.#queries.purgeMatching(tx, filter);
-      for (const id of ids) changes.updatedInstances.add(id);
+      for (const id of ids) changes.instanceUpdated(id);
       return ids.length;
     });
   }

@@ -7,7 +7,7 @@ function changes(init: { o?: boolean; a?: boolean; ids?: string[] }): ChangeSet 
   const set = new ChangeSet();
   set.orchestrationWork = init.o ?? false;
   set.activityWork = init.a ?? false;
-  for (const id of init.ids ?? []) set.updatedInstances.add(id);
+  for (const id of init.ids ?? []) set.instanceUpdated(id);
   return set;
 }
 

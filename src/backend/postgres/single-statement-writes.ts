@@ -92,7 +92,7 @@ export async function commitTurnInOneStatement(
   const outcome = rows[0];
   if (!outcome) throw new LockLostError(`orchestration '${instanceId}'`);
   const changes = new ChangeSet();
-  changes.updatedInstances.add(instanceId);
+  changes.instanceUpdated(instanceId, result.summary.status);
   changes.activityWork = result.activities.length > 0;
   changes.orchestrationWork = outcome.orchestration_work;
   return changes;
@@ -154,7 +154,7 @@ export async function createInstanceInOneStatement(
   if (rows[0]?.created !== 1) return undefined;
   const changes = new ChangeSet();
   changes.orchestrationWork = true;
-  changes.updatedInstances.add(instanceId);
+  changes.instanceUpdated(instanceId, OrchestrationStatus.PENDING);
   return changes;
 }
 
@@ -171,9 +171,6 @@ export async function addEventInOneStatement(
     visibleAt !== undefined ? ms(visibleAt) : null,
   ]);
   if (rowCount === 0) return false;
-  if (event.eventType.case === 'executionTerminated') {
-    await scope.db.write(scope.s.START_PENDING_NOW, [instanceId, OrchestrationStatus.PENDING]);
-  }
   const changes = new ChangeSet();
   changes.orchestrationWork = true;
   return changes;

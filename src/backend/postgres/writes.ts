@@ -73,7 +73,7 @@ export async function createInstanceRows(
     }
     if (head) {
       await w.tx.query(w.s.DELETE_INSTANCE, [instanceId]);
-      w.changes.updatedInstances.add(instanceId);
+      w.changes.instanceUpdated(instanceId);
     }
     // Absent head: deleted since the insert looked; either way the id is free now unless a
     // concurrent creator took it.
@@ -84,7 +84,7 @@ export async function createInstanceRows(
     encodeEvent(startEvent),
     scheduledAt > 0 ? scheduledAt : null,
   ]);
-  w.changes.updatedInstances.add(instanceId);
+  w.changes.instanceUpdated(instanceId, OrchestrationStatus.PENDING);
   w.changes.orchestrationWork = true;
 }
 
@@ -141,7 +141,7 @@ export async function commitTurn(
     JSON.stringify(summary.tags),
     item.lockToken,
   ]);
-  changes.updatedInstances.add(instanceId);
+  changes.instanceUpdated(instanceId, summary.status);
   await tx.query(s.DELETE_INBOX_BY_IDS, [instanceId, item.inboxIds]);
 
   if (result.activities.length > 0) {
@@ -277,6 +277,6 @@ export async function purgeTree(
     }
   }
   await w.tx.query(w.s.DELETE_INSTANCE, [instanceId]);
-  w.changes.updatedInstances.add(instanceId);
+  w.changes.instanceUpdated(instanceId);
   return count + 1;
 }
