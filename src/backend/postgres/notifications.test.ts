@@ -95,7 +95,7 @@ describe('options', () => {
   test('defaults are filled and bad sizes refused', () => {
     const compiled = compileOptions({ connectionString: 'postgres://x' });
     assert.equal(compiled.schema, 'durabletask');
-    assert.equal(compiled.poolSize, 10);
+    assert.equal(compiled.poolSize, 20);
     assert.equal(compiled.clock, undefined);
     assert.throws(() => compileOptions({ connectionString: 'postgres://x', poolSize: 0 }), {
       code: 'INVALID_ARGUMENT',

@@ -103,7 +103,7 @@ export function decodeChanges(payload: string): DecodedPayload | undefined {
     u.forEach((id: unknown, i) => {
       if (typeof id !== 'string') return;
       const status: unknown = Array.isArray(t) ? t[i] : undefined;
-      changes.instanceUpdated(id, typeof status === 'number' ? (status as OrchestrationStatus) : undefined);
+      changes.instanceUpdated(id, typeof status === 'number' ? status : undefined);
     });
   }
   return { origin: s, notifications: changes.toNotifications() };

@@ -171,6 +171,9 @@ export async function addEventInOneStatement(
     visibleAt !== undefined ? ms(visibleAt) : null,
   ]);
   if (rowCount === 0) return false;
+  if (event.eventType.case === 'executionTerminated') {
+    await scope.db.write(scope.s.START_PENDING_NOW, [instanceId, OrchestrationStatus.PENDING]);
+  }
   const changes = new ChangeSet();
   changes.orchestrationWork = true;
   return changes;

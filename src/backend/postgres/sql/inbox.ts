@@ -35,3 +35,15 @@ export const INSERT_INBOX_BATCH = `
 export const REQUEUE_INBOX_AT_IDS = `
   INSERT INTO {schema}.inbox (id, instance_id, event, visible_at) OVERRIDING SYSTEM VALUE
   SELECT r.id, $2, r.event, {now} FROM unnest($3::bigint[], $4::bytea[]) AS r(id, event)`;
+
+/**
+ * Brings a PENDING instance's scheduled start forward to now, with its start event (its only
+ * inbox row in the future): a terminate does not wait for the start time.
+ */
+export const START_PENDING_NOW = `
+  WITH started AS (
+    UPDATE {schema}.instances SET scheduled_start_at = NULL
+    WHERE id = $2 AND status = $3 AND scheduled_start_at > {now}
+    RETURNING id)
+  UPDATE {schema}.inbox SET visible_at = {now}
+  WHERE instance_id IN (SELECT id FROM started) AND visible_at > {now}`;
