@@ -19,9 +19,11 @@ export interface Progress {
 type BackendOverrides = Pick<
   Backend,
   | 'leaseOrchestrationWorkItem'
+  | 'leaseOrchestrationWorkItems'
   | 'commitOrchestrationTurn'
   | 'abandonOrchestrationWorkItem'
   | 'leaseActivityWorkItem'
+  | 'leaseActivityWorkItems'
   | 'completeActivityWorkItem'
   | 'abandonActivityWorkItem'
 >;
@@ -79,16 +81,29 @@ export function tracedBackend(
     }
   }
 
+  async function startTurn(item: OrchestrationWorkItem): Promise<void> {
+    turnIds.set(item.lockToken, await recorder.turnStarted(item.instanceId, Date.now()));
+    turnsInFlight += 1;
+    report();
+  }
+
+  function startActivities(count: number): void {
+    activitiesInFlight += count;
+    if (count > 0) report();
+  }
+
   const overrides: BackendOverrides = {
     async leaseOrchestrationWorkItem(options: LeaseOptions) {
       const item = await inner.leaseOrchestrationWorkItem(options);
-      if (item) {
-        const startedAt = Date.now();
-        turnIds.set(item.lockToken, await recorder.turnStarted(item.instanceId, startedAt));
-        turnsInFlight += 1;
-        report();
-      }
+      if (item) await startTurn(item);
       return item;
+    },
+    async leaseOrchestrationWorkItems(options: LeaseOptions, max: number) {
+      const items = inner.leaseOrchestrationWorkItems
+        ? await inner.leaseOrchestrationWorkItems(options, max)
+        : [await inner.leaseOrchestrationWorkItem(options)].filter((item) => item !== undefined);
+      for (const item of items) await startTurn(item);
+      return items;
     },
     commitOrchestrationTurn: (item, result) =>
       endTurn(item, () => inner.commitOrchestrationTurn(item, result), 'committed'),
@@ -96,11 +111,15 @@ export function tracedBackend(
       endTurn(item, () => inner.abandonOrchestrationWorkItem(item, delayMs), 'abandoned'),
     async leaseActivityWorkItem(options: LeaseOptions) {
       const item = await inner.leaseActivityWorkItem(options);
-      if (item) {
-        activitiesInFlight += 1;
-        report();
-      }
+      startActivities(item ? 1 : 0);
       return item;
+    },
+    async leaseActivityWorkItems(options: LeaseOptions, max: number) {
+      const items = inner.leaseActivityWorkItems
+        ? await inner.leaseActivityWorkItems(options, max)
+        : [await inner.leaseActivityWorkItem(options)].filter((item) => item !== undefined);
+      startActivities(items.length);
+      return items;
     },
     completeActivityWorkItem: (item: ActivityWorkItem, result) =>
       endActivity(() => inner.completeActivityWorkItem(item, result), true),
