@@ -3,7 +3,7 @@ import { describe, test } from 'node:test';
 import type { CliIo } from './cli-io.js';
 import { main } from './main.js';
 import { parseServeArgs } from './serve-options.js';
-import { describeStore, maskPassword, parseStoreLocation } from './store-location.js';
+import { DEFAULT_POOL_SIZE, describeStore, maskPassword, parseStoreLocation } from './store-location.js';
 import { UsageError } from './usage-error.js';
 
 function serveOptions(args: string[]) {
@@ -107,7 +107,7 @@ describe('parseStoreLocation', () => {
       kind: 'postgres',
       connectionString: url,
       schema: 'durabletask',
-      poolSize: 10,
+      poolSize: DEFAULT_POOL_SIZE,
     });
     assert.deepEqual(parseStoreLocation('postgresql://u:pw@h/db', { schema: 'hub_2', poolSize: '3' }), {
       kind: 'postgres',

@@ -1,4 +1,6 @@
-import { validateSchemaName } from '../backend/postgres/index.js';
+import { DEFAULT_POOL_SIZE, validateSchemaName } from '../backend/postgres/index.js';
+
+export { DEFAULT_POOL_SIZE };
 import { integerFlag } from './integer-flag.js';
 import { UsageError } from './usage-error.js';
 
@@ -28,7 +30,6 @@ export interface PostgresFlags {
 }
 
 export const DEFAULT_SCHEMA = 'durabletask';
-export const DEFAULT_POOL_SIZE = 10;
 const MAX_POOL_SIZE = 1000;
 
 const SQLITE_PREFIX = /^sqlite:(\/\/)?/;

@@ -2,6 +2,9 @@ import { SILENT_LOGGER, type LogSink } from '../../logging/logger.js';
 import { InvalidArgumentError } from '../../api/errors.js';
 import { DEFAULT_RETRY_POLICY, type RetryPolicy } from './transient-errors.js';
 
+/** Pooled connections by default: enough for the worker's default concurrency to overlap round trips. */
+export const DEFAULT_POOL_SIZE = 20;
+
 export interface PostgresBackendOptions {
   /** libpq-style URL, e.g. `postgres://user@127.0.0.1:5432/db`. */
   readonly connectionString: string;
@@ -69,7 +72,7 @@ export function compileOptions(options: PostgresBackendOptions): CompiledPostgre
   return {
     connectionString: options.connectionString,
     schema: validateSchemaName(options.schema ?? 'durabletask'),
-    poolSize: positiveInteger('poolSize', options.poolSize ?? 20),
+    poolSize: positiveInteger('poolSize', options.poolSize ?? DEFAULT_POOL_SIZE),
     clock: options.clock,
     logger: options.logger ?? SILENT_LOGGER,
     applicationName: options.applicationName ?? 'durabletask',
