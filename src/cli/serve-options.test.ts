@@ -154,7 +154,10 @@ describe('main', () => {
     assert.match(serveHelp.out.join('\n'), /--max-message-size/);
     assert.match(serveHelp.out.join('\n'), /postgres:\/\/user\[:password\]@host/);
     assert.match(serveHelp.out.join('\n'), /--schema <name>[\s\S]*default durabletask/);
-    assert.match(serveHelp.out.join('\n'), /--pool-size <n>[\s\S]*default 10/);
+    assert.match(
+      serveHelp.out.join('\n'),
+      new RegExp(`--pool-size <n>[\\s\\S]*default ${DEFAULT_POOL_SIZE}`),
+    );
 
     const unknown = fakeIo();
     assert.equal(await main(['launch'], unknown.io), 2);
