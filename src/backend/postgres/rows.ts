@@ -1,33 +1,12 @@
-import { fromBinary, toBinary } from '@bufbuild/protobuf';
 import type { InstanceState } from '../../api/instance.js';
 import type { OrchestrationWorkItem } from '../backend.js';
-import {
-  HistoryEventSchema,
-  TaskFailureDetailsSchema,
-  type HistoryEvent,
-  type TaskFailureDetails,
-} from '../../proto/orchestrator_service_pb.js';
+import { decodeEvent, instanceStateFromColumns, type InstanceRowOf } from '../shared/instance-rows.js';
+
+export { decodeEvent, encodeEvent, encodeFailure } from '../shared/instance-rows.js';
 
 /** Row shapes as node-postgres returns them (bigint parsed to number, bytea as Buffer, jsonb parsed). */
 
-export interface InstanceRow {
-  id: string;
-  name: string;
-  version: string | null;
-  execution_id: string;
-  status: number;
-  created_at: number;
-  last_updated_at: number;
-  started_at: number | null;
-  completed_at: number | null;
-  scheduled_start_at: number | null;
-  input: string | null;
-  output: string | null;
-  custom_status: string | null;
-  failure_details: Uint8Array | null;
-  parent_instance_id: string | null;
-  tags: Record<string, string> | null;
-}
+export type InstanceRow = InstanceRowOf<Record<string, string> | null>;
 
 export interface InstanceHeadRow {
   status: number;
@@ -107,37 +86,6 @@ export function workItemsFromRows(rows: readonly LeasedTurnRow[]): {
   return { items, empty };
 }
 
-export function encodeEvent(event: HistoryEvent): Uint8Array {
-  return toBinary(HistoryEventSchema, event);
-}
-
-export function decodeEvent(bytes: Uint8Array): HistoryEvent {
-  return fromBinary(HistoryEventSchema, bytes);
-}
-
-export function encodeFailure(details: TaskFailureDetails | undefined): Uint8Array | null {
-  return details ? toBinary(TaskFailureDetailsSchema, details) : null;
-}
-
 export function instanceStateFromRow(row: InstanceRow, includePayloads: boolean): InstanceState {
-  return {
-    instanceId: row.id,
-    name: row.name,
-    executionId: row.execution_id,
-    status: row.status,
-    createdAt: row.created_at,
-    lastUpdatedAt: row.last_updated_at,
-    tags: { ...row.tags },
-    ...(row.version !== null && { version: row.version }),
-    ...(row.started_at !== null && { startedAt: row.started_at }),
-    ...(row.completed_at !== null && { completedAt: row.completed_at }),
-    ...(row.scheduled_start_at !== null && { scheduledStartAt: row.scheduled_start_at }),
-    ...(row.parent_instance_id !== null && { parentInstanceId: row.parent_instance_id }),
-    ...(row.failure_details !== null && {
-      failureDetails: fromBinary(TaskFailureDetailsSchema, row.failure_details),
-    }),
-    ...(includePayloads && row.input !== null && { input: row.input }),
-    ...(includePayloads && row.output !== null && { output: row.output }),
-    ...(includePayloads && row.custom_status !== null && { customStatus: row.custom_status }),
-  };
+  return instanceStateFromColumns(row, { ...row.tags }, includePayloads);
 }
