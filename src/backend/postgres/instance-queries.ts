@@ -1,35 +1,25 @@
-import { InvalidArgumentError } from '../../api/errors.js';
 import type { InstancePage, InstanceQuery, InstanceState, PurgeFilter } from '../../api/instance.js';
-import { isTerminalStatus, OrchestrationStatus } from '../../api/status.js';
+import { isTerminalStatus } from '../../api/status.js';
+import {
+  pageFromRows,
+  pageSizeOf,
+  pageStart,
+  TERMINAL_STATUSES,
+  type InstanceFilter,
+  type Where,
+} from '../shared/instance-pages.js';
 import type { Queryable } from './database.js';
 import { instanceStateFromRow, type InstanceRow } from './rows.js';
 import { compileStatement } from './sql/compile.js';
 import * as sql from './sql/instance-queries.js';
 
-/**
- * Filtered queries over instances: keyset pagination ordered by (created_at, id), so pages stay
- * stable while instances are created or deleted between calls. The continuation token is opaque
- * to callers: base64url of `[createdAt, id]` of the last item returned.
- */
+/** Filtered instance queries; paging and tokens follow `../shared/instance-pages.ts`. */
 
-export const DEFAULT_PAGE_SIZE = 100;
-
-const TERMINAL_STATUSES = (
-  Object.values(OrchestrationStatus).filter((v) => typeof v === 'number') as OrchestrationStatus[]
-).filter(isTerminalStatus);
-
-interface InstanceFilter {
-  readonly statuses?: readonly OrchestrationStatus[];
-  readonly createdFrom?: number;
-  readonly createdTo?: number;
-  readonly instanceIdPrefix?: string;
-  readonly namePrefix?: string;
-}
-
-interface Where {
-  readonly sql: string;
-  readonly params: unknown[];
-}
+export {
+  DEFAULT_PAGE_SIZE,
+  decodeContinuationToken,
+  encodeContinuationToken,
+} from '../shared/instance-pages.js';
 
 function buildWhere(filter: InstanceFilter, after: readonly [number, string] | undefined): Where {
   const clauses: string[] = [];
@@ -52,30 +42,6 @@ function buildWhere(filter: InstanceFilter, after: readonly [number, string] | u
   return { sql: clauses.length > 0 ? `WHERE ${clauses.join(' AND ')}` : '', params };
 }
 
-export function encodeContinuationToken(createdAt: number, id: string): string {
-  return Buffer.from(JSON.stringify([createdAt, id]), 'utf8').toString('base64url');
-}
-
-export function decodeContinuationToken(token: string): readonly [number, string] {
-  try {
-    const value: unknown = JSON.parse(Buffer.from(token, 'base64url').toString('utf8'));
-    if (Array.isArray(value) && Number.isInteger(value[0]) && typeof value[1] === 'string') {
-      return [value[0] as number, value[1]];
-    }
-  } catch {
-    // Reported below as an invalid argument.
-  }
-  throw new InvalidArgumentError('The continuation token is not valid.');
-}
-
-function pageSizeOf(query: InstanceQuery): number {
-  const size = query.pageSize ?? 0;
-  if (!Number.isInteger(size) || size < 0) {
-    throw new InvalidArgumentError(`pageSize must be a positive integer, got ${size}.`);
-  }
-  return size === 0 ? DEFAULT_PAGE_SIZE : size;
-}
-
 export class InstanceQueries {
   readonly #quotedSchema: string;
 
@@ -90,8 +56,7 @@ export class InstanceQueries {
     toItem: (row: InstanceRow) => T,
   ): Promise<InstancePage<T>> {
     const pageSize = pageSizeOf(query);
-    const after = query.continuationToken ? decodeContinuationToken(query.continuationToken) : undefined;
-    const where = buildWhere(query, after);
+    const where = buildWhere(query, pageStart(query));
     const text = sql.SELECT_PAGE.replace('{columns}', columns)
       .replace('{where}', where.sql)
       .replace('{limit}', `$${where.params.length + 1}`);
@@ -100,13 +65,7 @@ export class InstanceQueries {
       ...where.params,
       pageSize + 1,
     ]);
-    const pageRows = rows.slice(0, pageSize);
-    const last = pageRows[pageRows.length - 1];
-    return {
-      items: pageRows.map(toItem),
-      ...(rows.length > pageSize &&
-        last && { continuationToken: encodeContinuationToken(last.created_at, last.id) }),
-    };
+    return pageFromRows(rows, pageSize, toItem);
   }
 
   query(db: Queryable, query: InstanceQuery): Promise<InstancePage<InstanceState>> {
