@@ -7,9 +7,10 @@ import {
 } from '../../api/errors.js';
 import { isTerminalStatus, OrchestrationStatus, statusName } from '../../api/status.js';
 import type { HistoryEvent } from '../../proto/orchestrator_service_pb.js';
-import { eventOf, historyEvent } from '../../runtime/history-events.js';
+import { eventOf } from '../../runtime/history-events.js';
 import type { InstanceMessage, TurnResult } from '../../runtime/turn.js';
 import type { CreateInstanceOptions, OrchestrationWorkItem } from '../backend.js';
+import { duplicateSubOrchestrationFailure, startedInstanceOf } from '../shared/start-events.js';
 import type { Queryable } from './database.js';
 import type { ChangeSet } from './notifications.js';
 import { encodeEvent, encodeFailure, type InstanceHeadRow, type LockRow } from './rows.js';
@@ -37,12 +38,7 @@ export async function createInstanceRows(
   startEvent: HistoryEvent,
   options: CreateInstanceOptions | undefined,
 ): Promise<void> {
-  const started = eventOf(startEvent, 'executionStarted');
-  if (!started) throw new InvalidArgumentError('An instance is created from an ExecutionStarted event.');
-  const instanceId = started.orchestrationInstance?.instanceId;
-  const executionId = started.orchestrationInstance?.executionId;
-  if (!instanceId) throw new InvalidArgumentError('The ExecutionStarted event carries no instance id.');
-  if (!executionId) throw new InvalidArgumentError('The ExecutionStarted event carries no execution id.');
+  const { started, instanceId, executionId } = startedInstanceOf(startEvent);
 
   // Clients always send scheduledStartTimestamp; epoch 0 means "start now".
   const scheduledAt = started.scheduledStartTimestamp ? ms(timestampMs(started.scheduledStartTimestamp)) : 0;
@@ -234,23 +230,8 @@ async function deliverMessages(
       await createInstanceRows(w, message.event, undefined);
     } catch (err) {
       if (!isDurableTaskError(err, 'DUPLICATE_INSTANCE')) throw err;
-      // The parent learns of the clash as a failed sub-orchestration rather than waiting forever.
-      const parentId = started.parentInstance?.orchestrationInstance?.instanceId ?? senderId;
-      const failure = historyEvent(
-        {
-          case: 'subOrchestrationInstanceFailed',
-          value: {
-            taskScheduledId: started.parentInstance?.taskScheduledId ?? -1,
-            failureDetails: {
-              errorType: 'DuplicateInstanceError',
-              errorMessage: err.message,
-              isNonRetriable: true,
-            },
-          },
-        },
-        now,
-      );
-      await w.tx.query(w.s.INSERT_INBOX_IF_INSTANCE, [parentId, encodeEvent(failure), null]);
+      const { parentId, event } = duplicateSubOrchestrationFailure(started, senderId, err.message, now);
+      await w.tx.query(w.s.INSERT_INBOX_IF_INSTANCE, [parentId, encodeEvent(event), null]);
       w.changes.orchestrationWork = true;
     }
   }

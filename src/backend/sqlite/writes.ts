@@ -7,9 +7,10 @@ import {
 } from '../../api/errors.js';
 import { OrchestrationStatus, statusName } from '../../api/status.js';
 import type { HistoryEvent } from '../../proto/orchestrator_service_pb.js';
-import { eventOf, historyEvent } from '../../runtime/history-events.js';
+import { eventOf } from '../../runtime/history-events.js';
 import type { InstanceMessage, TurnResult } from '../../runtime/turn.js';
 import type { CreateInstanceOptions, OrchestrationWorkItem } from '../backend.js';
+import { duplicateSubOrchestrationFailure, startedInstanceOf } from '../shared/start-events.js';
 import type { ChangeSet } from './notifier.js';
 import { encodeEvent, encodeFailure } from './rows.js';
 import type { Statements } from './statements.js';
@@ -37,12 +38,7 @@ export function createInstanceRows(
   options: CreateInstanceOptions | undefined,
   changes: ChangeSet,
 ): void {
-  const started = eventOf(startEvent, 'executionStarted');
-  if (!started) throw new InvalidArgumentError('An instance is created from an ExecutionStarted event.');
-  const instanceId = started.orchestrationInstance?.instanceId;
-  const executionId = started.orchestrationInstance?.executionId;
-  if (!instanceId) throw new InvalidArgumentError('The ExecutionStarted event carries no instance id.');
-  if (!executionId) throw new InvalidArgumentError('The ExecutionStarted event carries no execution id.');
+  const { started, instanceId, executionId } = startedInstanceOf(startEvent);
 
   const existing = s.selectInstanceHead.get(instanceId);
   if (existing) {
@@ -169,23 +165,8 @@ function deliverMessage(
     createInstanceRows(s, message.event, now, undefined, changes);
   } catch (err) {
     if (!isDurableTaskError(err, 'DUPLICATE_INSTANCE')) throw err;
-    // The parent learns of the clash as a failed sub-orchestration rather than waiting forever.
-    const parentId = started.parentInstance?.orchestrationInstance?.instanceId ?? senderId;
-    const failure = historyEvent(
-      {
-        case: 'subOrchestrationInstanceFailed',
-        value: {
-          taskScheduledId: started.parentInstance?.taskScheduledId ?? -1,
-          failureDetails: {
-            errorType: 'DuplicateInstanceError',
-            errorMessage: err.message,
-            isNonRetriable: true,
-          },
-        },
-      },
-      now,
-    );
-    s.insertInbox.run(parentId, encodeEvent(failure), now);
+    const { parentId, event } = duplicateSubOrchestrationFailure(started, senderId, err.message, now);
+    s.insertInbox.run(parentId, encodeEvent(event), now);
     changes.orchestrationWork = true;
   }
 }

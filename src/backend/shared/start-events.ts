@@ -1,0 +1,50 @@
+import { InvalidArgumentError } from '../../api/errors.js';
+import type { ExecutionStartedEvent, HistoryEvent } from '../../proto/orchestrator_service_pb.js';
+import { eventOf, historyEvent } from '../../runtime/history-events.js';
+
+/** Checks shared by both SQL backends when a start event creates an instance. */
+
+export interface StartedInstance {
+  readonly started: ExecutionStartedEvent;
+  readonly instanceId: string;
+  readonly executionId: string;
+}
+
+/** The ExecutionStarted payload of `startEvent` with its ids; rejects an event that cannot start one. */
+export function startedInstanceOf(startEvent: HistoryEvent): StartedInstance {
+  const started = eventOf(startEvent, 'executionStarted');
+  if (!started) throw new InvalidArgumentError('An instance is created from an ExecutionStarted event.');
+  const instanceId = started.orchestrationInstance?.instanceId;
+  const executionId = started.orchestrationInstance?.executionId;
+  if (!instanceId) throw new InvalidArgumentError('The ExecutionStarted event carries no instance id.');
+  if (!executionId) throw new InvalidArgumentError('The ExecutionStarted event carries no execution id.');
+  return { started, instanceId, executionId };
+}
+
+/**
+ * The event telling a parent that its sub-orchestration could not start because the instance id
+ * is taken, so the parent fails the call rather than waiting forever; and the instance to send it to.
+ */
+export function duplicateSubOrchestrationFailure(
+  started: ExecutionStartedEvent,
+  senderId: string,
+  errorMessage: string,
+  now: number,
+): { readonly parentId: string; readonly event: HistoryEvent } {
+  const parentId = started.parentInstance?.orchestrationInstance?.instanceId ?? senderId;
+  const event = historyEvent(
+    {
+      case: 'subOrchestrationInstanceFailed',
+      value: {
+        taskScheduledId: started.parentInstance?.taskScheduledId ?? -1,
+        failureDetails: {
+          errorType: 'DuplicateInstanceError',
+          errorMessage,
+          isNonRetriable: true,
+        },
+      },
+    },
+    now,
+  );
+  return { parentId, event };
+}
