@@ -1,5 +1,8 @@
 import type { OrchestrationStatus } from '../../api/status.js';
 import type { BackendNotification } from '../backend.js';
+import { ChangeSet, NotificationListeners } from '../shared/notification-listeners.js';
+
+export { ChangeSet };
 
 /**
  * Notifications of the PostgreSQL backend. A write collects what it changed in a ChangeSet; once
@@ -11,40 +14,6 @@ import type { BackendNotification } from '../backend.js';
  * (`t[i]`: the status of `u[i]` after the update, null when not known), split so that none
  * exceeds PostgreSQL's 8000-byte limit.
  */
-
-/** What one write changed. */
-export class ChangeSet {
-  orchestrationWork = false;
-  activityWork = false;
-  /** Instances whose row changed, with their status afterwards (undefined: deleted or unknown). */
-  readonly updatedInstances = new Map<string, OrchestrationStatus | undefined>();
-
-  /** Records that an instance changed; the last status recorded for it wins. */
-  instanceUpdated(instanceId: string, status?: OrchestrationStatus): void {
-    this.updatedInstances.set(instanceId, status);
-  }
-
-  get isEmpty(): boolean {
-    return !this.orchestrationWork && !this.activityWork && this.updatedInstances.size === 0;
-  }
-
-  /** Adds what `other` changed to this set. */
-  merge(other: ChangeSet): void {
-    this.orchestrationWork ||= other.orchestrationWork;
-    this.activityWork ||= other.activityWork;
-    for (const [instanceId, status] of other.updatedInstances) this.instanceUpdated(instanceId, status);
-  }
-
-  toNotifications(): BackendNotification[] {
-    const list: BackendNotification[] = [];
-    if (this.orchestrationWork) list.push({ kind: 'orchestration-work' });
-    if (this.activityWork) list.push({ kind: 'activity-work' });
-    for (const [instanceId, status] of this.updatedInstances) {
-      list.push({ kind: 'instance-updated', instanceId, ...(status !== undefined && { status }) });
-    }
-    return list;
-  }
-}
 
 /** Room left under the 8000-byte NOTIFY limit for the JSON around the ids. */
 const MAX_PAYLOAD_BYTES = 7500;
@@ -109,36 +78,19 @@ export function decodeChanges(payload: string): DecodedPayload | undefined {
   return { origin: s, notifications: changes.toNotifications() };
 }
 
-/**
- * In-process fan-out to subscribers. A listener that throws is isolated from the others and from
- * the writer (a broken listener must not turn a committed write into a reported failure).
- */
+/** In-process fan-out to subscribers (see NotificationListeners for how failures are isolated). */
 export class NotificationFanOut {
-  readonly #listeners = new Set<(notification: BackendNotification) => void>();
-  readonly #onListenerError: (err: unknown) => void;
+  readonly #listeners: NotificationListeners;
 
   constructor(onListenerError: (err: unknown) => void) {
-    this.#onListenerError = onListenerError;
+    this.#listeners = new NotificationListeners(onListenerError);
   }
 
   subscribe(listener: (notification: BackendNotification) => void): () => void {
-    // Wrapped so the same function subscribed twice gets two independent subscriptions.
-    const entry = (notification: BackendNotification): void => listener(notification);
-    this.#listeners.add(entry);
-    return () => {
-      this.#listeners.delete(entry);
-    };
+    return this.#listeners.subscribe(listener);
   }
 
   emit(notifications: readonly BackendNotification[]): void {
-    for (const notification of notifications) {
-      for (const listener of [...this.#listeners]) {
-        try {
-          listener(notification);
-        } catch (err) {
-          this.#onListenerError(err);
-        }
-      }
-    }
+    for (const notification of notifications) this.#listeners.emit(notification);
   }
 }
