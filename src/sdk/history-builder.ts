@@ -1,17 +1,20 @@
-import { timestampFromMs, timestampMs } from '@bufbuild/protobuf/wkt';
+import { timestampMs } from '@bufbuild/protobuf/wkt';
 import { failureDetailsFromError } from '../api/failure-details.js';
 import type {
   HistoryEvent,
   OrchestratorAction,
   TaskFailureDetails,
 } from '../proto/orchestrator_service_pb.js';
-import { historyEvent } from '../runtime/history-events.js';
+import * as runtimeEvents from '../runtime/history-events.js';
 
 /**
- * History events for replay tests ("given this history, expect these actions"), for the events
- * the shared builders in runtime/history-events.ts do not cover, plus `confirmActions`: the
- * events an engine records when it accepts a turn's actions.
+ * History events for replay tests ("given this history, expect these actions"): the SDK's
+ * positional signatures over the shared builders in runtime/history-events.ts, plus
+ * `confirmActions`: the events an engine records when it accepts a turn's actions.
  */
+
+export { eventSentEvent, timerCreatedEvent } from '../runtime/history-events.js';
+export { subOrchestrationInstanceCompletedEvent as subOrchestrationCompletedEvent } from '../runtime/history-events.js';
 
 export function taskScheduledEvent(
   id: number,
@@ -19,11 +22,7 @@ export function taskScheduledEvent(
   input: string | undefined,
   at: number,
 ): HistoryEvent {
-  return historyEvent(
-    { case: 'taskScheduled', value: { name, ...(input !== undefined && { input }) } },
-    at,
-    id,
-  );
+  return runtimeEvents.taskScheduledEvent(id, { name, ...(input !== undefined && { input }) }, at);
 }
 
 export function taskFailedEvent(
@@ -31,12 +30,7 @@ export function taskFailedEvent(
   failure: TaskFailureDetails | Error,
   at: number,
 ): HistoryEvent {
-  const failureDetails = failure instanceof Error ? failureDetailsFromError(failure) : failure;
-  return historyEvent({ case: 'taskFailed', value: { taskScheduledId, failureDetails } }, at);
-}
-
-export function timerCreatedEvent(id: number, fireAt: number, at: number): HistoryEvent {
-  return historyEvent({ case: 'timerCreated', value: { fireAt: timestampFromMs(fireAt) } }, at, id);
+  return runtimeEvents.taskFailedEvent(taskScheduledId, failureDetailsOf(failure), at);
 }
 
 export function subOrchestrationCreatedEvent(
@@ -46,26 +40,9 @@ export function subOrchestrationCreatedEvent(
   input: string | undefined,
   at: number,
 ): HistoryEvent {
-  return historyEvent(
-    {
-      case: 'subOrchestrationInstanceCreated',
-      value: { name, instanceId, ...(input !== undefined && { input }) },
-    },
-    at,
+  return runtimeEvents.subOrchestrationInstanceCreatedEvent(
     id,
-  );
-}
-
-export function subOrchestrationCompletedEvent(
-  taskScheduledId: number,
-  result: string | undefined,
-  at: number,
-): HistoryEvent {
-  return historyEvent(
-    {
-      case: 'subOrchestrationInstanceCompleted',
-      value: { taskScheduledId, ...(result !== undefined && { result }) },
-    },
+    { name, instanceId, ...(input !== undefined && { input }) },
     at,
   );
 }
@@ -75,25 +52,11 @@ export function subOrchestrationFailedEvent(
   failure: TaskFailureDetails | Error,
   at: number,
 ): HistoryEvent {
-  const failureDetails = failure instanceof Error ? failureDetailsFromError(failure) : failure;
-  return historyEvent(
-    { case: 'subOrchestrationInstanceFailed', value: { taskScheduledId, failureDetails } },
-    at,
-  );
+  return runtimeEvents.subOrchestrationInstanceFailedEvent(taskScheduledId, failureDetailsOf(failure), at);
 }
 
-export function eventSentEvent(
-  id: number,
-  instanceId: string,
-  name: string,
-  input: string | undefined,
-  at: number,
-): HistoryEvent {
-  return historyEvent(
-    { case: 'eventSent', value: { instanceId, name, ...(input !== undefined && { input }) } },
-    at,
-    id,
-  );
+function failureDetailsOf(failure: TaskFailureDetails | Error): TaskFailureDetails {
+  return failure instanceof Error ? failureDetailsFromError(failure) : failure;
 }
 
 /**
@@ -115,7 +78,11 @@ export function confirmActions(
         break;
       case 'createTimer':
         events.push(
-          timerCreatedEvent(action.id, kind.value.fireAt ? timestampMs(kind.value.fireAt) : at, at),
+          runtimeEvents.timerCreatedEvent(
+            action.id,
+            kind.value.fireAt ? timestampMs(kind.value.fireAt) : at,
+            at,
+          ),
         );
         break;
       case 'createSubOrchestration':
@@ -131,7 +98,7 @@ export function confirmActions(
         break;
       case 'sendEvent':
         events.push(
-          eventSentEvent(
+          runtimeEvents.eventSentEvent(
             action.id,
             kind.value.instance?.instanceId ?? '',
             kind.value.name,
