@@ -1,3 +1,4 @@
+import { RELAXED_COMMIT } from './compile.js';
 /**
  * Writes done in ONE statement each (see compile.ts for `{schema}`, `{now}` and `$1`): a
  * statement is atomic in its own implicit transaction, so these need no BEGIN/COMMIT round
@@ -67,9 +68,13 @@ export const COMMIT_TURN = `
  * the instance is gone or runs another execution). $2 task, $3 lock token, $4 instance,
  * $5 execution, $6 result event.
  * `completed` 0: the lease was lost.
+ * Committed without waiting for the disk (RELAXED_COMMIT): activities run at least once, so a
+ * result lost in a crash (with its task's deletion) only means the activity runs again; the
+ * durable commit of the turn that consumes it flushes the log past it.
  */
 export const COMPLETE_TASK = `
-  WITH done AS (
+  WITH ${RELAXED_COMMIT},
+  done AS (
     DELETE FROM {schema}.tasks WHERE id = $2 AND lock_token = $3 AND locked_until > {now}
     RETURNING id),
   delivered AS (
@@ -78,7 +83,8 @@ export const COMPLETE_TASK = `
     FOR KEY SHARE OF i
     RETURNING id)
   SELECT (SELECT count(*) FROM done)::integer AS completed,
-    (SELECT count(*) FROM delivered)::integer AS delivered`;
+    (SELECT count(*) FROM delivered)::integer AS delivered
+  FROM relaxed`;
 
 /**
  * Creates a PENDING instance with its ExecutionStarted inbox event unless the id exists.
