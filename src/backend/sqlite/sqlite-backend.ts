@@ -15,6 +15,7 @@ import type {
   OrchestrationWorkItem,
 } from '../backend.js';
 import { InstanceQueries } from './instance-queries.js';
+import { decodeStoredEvent } from './event-bytes.js';
 import { GroupCommitter, type WriteOptions } from './group-commit.js';
 import { Notifier, type ChangeSet } from './notifier.js';
 import { decodeEvent, encodeEvent, instanceStateFromRow } from './rows.js';
@@ -207,7 +208,7 @@ export class SqliteBackend implements Backend {
         const rows = s.selectVisibleInbox.all({ instanceId: candidate.id, now, limit });
         items.push({
           instanceId: candidate.id,
-          newEvents: rows.map((row) => decodeEvent(row.event)),
+          newEvents: rows.map((row) => decodeStoredEvent(row.event)),
           inboxIds: rows.map((row) => String(row.id)),
           lockToken,
           lockedUntil,

@@ -12,6 +12,7 @@ import type { InstanceMessage, TurnResult } from '../../runtime/turn.js';
 import type { CreateInstanceOptions, OrchestrationWorkItem } from '../backend.js';
 import { duplicateSubOrchestrationFailure, startedInstanceOf } from '../shared/start-events.js';
 import type { ChangeSet } from './notifier.js';
+import { takeEventBytes } from './event-bytes.js';
 import { encodeEvent, encodeFailure } from './rows.js';
 import type { Statements } from './statements.js';
 
@@ -99,7 +100,14 @@ export function commitTurn(
   let seq = 0;
   if (result.historyReplaced) s.deleteHistoryOf.run(instanceId);
   else seq = s.nextHistorySeq.get(instanceId)?.next ?? 0;
-  for (const event of result.historyEvents) s.insertHistory.run(instanceId, seq++, encodeEvent(event));
+  // A scheduled activity's task event is the same object as its TaskScheduled history event:
+  // encode it once (encoding dominates a fan-out's commit).
+  const encodedHistory = new Map<HistoryEvent, Uint8Array>();
+  for (const event of result.historyEvents) {
+    const bytes = takeEventBytes(event);
+    encodedHistory.set(event, bytes);
+    s.insertHistory.run(instanceId, seq++, bytes);
+  }
 
   const summary = result.summary;
   s.updateInstanceFromTurn.run({
@@ -124,7 +132,8 @@ export function commitTurn(
   s.deleteInboxByIds.run(instanceId, inboxIdsJson(item));
 
   for (const task of result.activities) {
-    s.insertTask.run(task.instanceId, task.executionId, task.taskId, encodeEvent(task.event), now);
+    const bytes = encodedHistory.get(task.event) ?? encodeEvent(task.event);
+    s.insertTask.run(task.instanceId, task.executionId, task.taskId, bytes, now);
     changes.activityWork = true;
   }
   for (const timer of result.timers) {
