@@ -49,17 +49,16 @@ export class InProcessExecutor implements Executor {
   }
 
   async executeActivity(request: ActivityRequest, signal?: AbortSignal): Promise<ActivityResponse> {
-    signal?.throwIfAborted();
-    const own = new AbortController();
-    const run = executeActivity(this.#registry, request, own.signal);
-    if (!signal) return run;
+    // Without a caller's signal the activity still gets one of its own (never aborted).
+    if (!signal) return executeActivity(this.#registry, request, new AbortController().signal);
+    signal.throwIfAborted();
+    // The activity sees the caller's signal itself: it aborts when the caller's does, with the
+    // same reason, without a controller and listener of our own per activity.
+    const run = executeActivity(this.#registry, request, signal);
     // The activity may ignore its signal: the caller is released at once all the same.
     let onAbort: (() => void) | undefined;
     const aborted = new Promise<never>((_, reject) => {
-      onAbort = () => {
-        own.abort(signal.reason);
-        reject(signal.reason as Error);
-      };
+      onAbort = () => reject(signal.reason as Error);
       signal.addEventListener('abort', onAbort, { once: true });
     });
     try {
