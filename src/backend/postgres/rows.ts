@@ -1,6 +1,12 @@
 import type { InstanceState } from '../../api/instance.js';
+import type { InstanceSummary } from '../../runtime/turn.js';
 import type { OrchestrationWorkItem } from '../backend.js';
-import { decodeEvent, instanceStateFromColumns, type InstanceRowOf } from '../shared/instance-rows.js';
+import {
+  decodeEvent,
+  encodeFailure,
+  instanceStateFromColumns,
+  type InstanceRowOf,
+} from '../shared/instance-rows.js';
 
 export { decodeEvent, encodeEvent, encodeFailure } from '../shared/instance-rows.js';
 
@@ -88,4 +94,31 @@ export function workItemsFromRows(rows: readonly LeasedTurnRow[]): {
 
 export function instanceStateFromRow(row: InstanceRow, includePayloads: boolean): InstanceState {
   return instanceStateFromColumns(row, { ...row.tags }, includePayloads);
+}
+
+/** Epoch ms as a bigint parameter: stored times are whole milliseconds. */
+export function ms(value: number): number {
+  return Math.floor(value);
+}
+
+/**
+ * The instance columns a turn writes, as statement parameters in this order: name, version,
+ * execution id, status, input, output, custom status, failure details, started at, completed at,
+ * parent instance id, tags.
+ */
+export function summaryParams(summary: InstanceSummary): unknown[] {
+  return [
+    summary.name,
+    summary.version ?? null,
+    summary.executionId,
+    summary.status,
+    summary.input ?? null,
+    summary.output ?? null,
+    summary.customStatus ?? null,
+    encodeFailure(summary.failureDetails),
+    summary.startedAt !== undefined ? ms(summary.startedAt) : null,
+    summary.completedAt !== undefined ? ms(summary.completedAt) : null,
+    summary.parentInstanceId ?? null,
+    JSON.stringify(summary.tags),
+  ];
 }

@@ -7,7 +7,7 @@ import type { InstanceMessage, TurnResult } from '../../runtime/turn.js';
 import type { ActivityWorkItem, OrchestrationWorkItem } from '../backend.js';
 import type { Database } from './database.js';
 import { ChangeSet } from './notifications.js';
-import { encodeEvent, encodeFailure } from './rows.js';
+import { encodeEvent, ms, summaryParams } from './rows.js';
 import type { Statements } from './statements.js';
 
 /**
@@ -20,10 +20,6 @@ import type { Statements } from './statements.js';
 export interface SingleStatementScope {
   readonly db: Database;
   readonly s: Statements;
-}
-
-function ms(value: number): number {
-  return Math.floor(value);
 }
 
 /** Whether a turn can commit in one statement (see COMMIT_TURN). */
@@ -64,18 +60,7 @@ export async function commitTurnInOneStatement(
   const { rows } = await scope.db.write<{ orchestration_work: boolean }>(scope.s.COMMIT_TURN, [
     instanceId,
     item.lockToken,
-    summary.name,
-    summary.version ?? null,
-    summary.executionId,
-    summary.status,
-    summary.input ?? null,
-    summary.output ?? null,
-    summary.customStatus ?? null,
-    encodeFailure(summary.failureDetails),
-    summary.startedAt !== undefined ? ms(summary.startedAt) : null,
-    summary.completedAt !== undefined ? ms(summary.completedAt) : null,
-    summary.parentInstanceId ?? null,
-    JSON.stringify(summary.tags),
+    ...summaryParams(summary),
     result.historyEvents.map(encodeEvent),
     item.inboxIds,
     result.activities.map((task) => task.instanceId),

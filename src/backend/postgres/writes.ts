@@ -13,7 +13,7 @@ import type { CreateInstanceOptions, OrchestrationWorkItem } from '../backend.js
 import { duplicateSubOrchestrationFailure, startedInstanceOf } from '../shared/start-events.js';
 import type { Queryable } from './database.js';
 import type { ChangeSet } from './notifications.js';
-import { encodeEvent, encodeFailure, type InstanceHeadRow, type LockRow } from './rows.js';
+import { encodeEvent, ms, summaryParams, type InstanceHeadRow, type LockRow } from './rows.js';
 import type { Statements } from './statements.js';
 
 /**
@@ -25,11 +25,6 @@ export interface WriteScope {
   readonly tx: Queryable;
   readonly s: Statements;
   readonly changes: ChangeSet;
-}
-
-/** Epoch ms as a bigint parameter: stored times are whole milliseconds. */
-function ms(value: number): number {
-  return Math.floor(value);
 }
 
 /** Inserts a PENDING instance and its ExecutionStarted inbox event; applies the reuse policy. */
@@ -121,22 +116,7 @@ export async function commitTurn(
   }
 
   const summary = result.summary;
-  await tx.query(s.UPDATE_INSTANCE_FROM_TURN, [
-    instanceId,
-    summary.name,
-    summary.version ?? null,
-    summary.executionId,
-    summary.status,
-    summary.input ?? null,
-    summary.output ?? null,
-    summary.customStatus ?? null,
-    encodeFailure(summary.failureDetails),
-    summary.startedAt !== undefined ? ms(summary.startedAt) : null,
-    summary.completedAt !== undefined ? ms(summary.completedAt) : null,
-    summary.parentInstanceId ?? null,
-    JSON.stringify(summary.tags),
-    item.lockToken,
-  ]);
+  await tx.query(s.UPDATE_INSTANCE_FROM_TURN, [instanceId, ...summaryParams(summary), item.lockToken]);
   changes.instanceUpdated(instanceId, summary.status);
   await tx.query(s.DELETE_INBOX_BY_IDS, [instanceId, item.inboxIds]);
 
