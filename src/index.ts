@@ -16,6 +16,7 @@ export {
   type TimerHandle,
 } from './worker/index.js';
 export { InProcessExecutor, type InProcessExecutorOptions } from './executor/in-process-executor.js';
+export { TracingExecutor } from './executor/tracing-executor.js';
 export type { Executor } from './executor/executor.js';
 export { SqliteBackend, type SqliteBackendOptions } from './backend/sqlite/index.js';
 export { createLogger, SILENT_LOGGER, type Logger, type LogLevel, type LogSink } from './logging/logger.js';

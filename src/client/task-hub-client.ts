@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { startCreateSpan } from '../tracing/create-spans.js';
 import {
   InstanceNotFoundError,
   InvalidArgumentError,
@@ -276,23 +277,32 @@ export class TaskHubClient {
   async #createInstance(request: StartRequest): Promise<void> {
     const { backend, logger } = this.#options;
     const at = await backend.now();
+    const executionId = randomUUID();
+    const span = startCreateSpan({ ...request, executionId });
     const startEvent = executionStartedEvent(
       {
         instanceId: request.instanceId,
-        executionId: randomUUID(),
+        executionId,
         name: request.name,
         ...(request.version !== undefined && { version: request.version }),
         ...(request.input !== undefined && { input: request.input }),
         ...(request.scheduledStartAt !== undefined && { scheduledStartAt: request.scheduledStartAt }),
         ...(request.tags !== undefined && { tags: request.tags }),
+        ...(span.traceContext && { parentTraceContext: span.traceContext }),
       },
       at,
     );
     const replaceable = request.replaceableStatuses;
-    await backend.createInstance(
-      startEvent,
-      replaceable !== undefined && replaceable.length > 0 ? { replaceableStatuses: replaceable } : {},
-    );
+    try {
+      await backend.createInstance(
+        startEvent,
+        replaceable !== undefined && replaceable.length > 0 ? { replaceableStatuses: replaceable } : {},
+      );
+    } catch (err) {
+      span.end(err);
+      throw err;
+    }
+    span.end();
     logger.debug({ instanceId: request.instanceId, name: request.name }, 'orchestration scheduled');
   }
 

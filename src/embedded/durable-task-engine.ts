@@ -2,6 +2,7 @@ import type { Backend } from '../backend/backend.js';
 import { SqliteBackend } from '../backend/sqlite/index.js';
 import { TaskHubClient, type TaskHubClientOptions } from '../client/index.js';
 import { InProcessExecutor } from '../executor/in-process-executor.js';
+import { TracingExecutor } from '../executor/tracing-executor.js';
 import { SILENT_LOGGER, type Logger } from '../logging/logger.js';
 import { Registry } from '../sdk/registry.js';
 import { TaskHubWorker, type TaskHubWorkerOptions } from '../worker/index.js';
@@ -47,9 +48,9 @@ export class DurableTaskEngine {
     this.#worker = new TaskHubWorker({
       ...options.worker,
       backend: this.backend,
-      executor: new InProcessExecutor(this.registry, {
-        logger: logger.child({ component: 'orchestration' }),
-      }),
+      executor: new TracingExecutor(
+        new InProcessExecutor(this.registry, { logger: logger.child({ component: 'orchestration' }) }),
+      ),
       logger: logger.child({ component: 'worker' }),
     });
   }

@@ -48,6 +48,8 @@ export interface ExecutionStartedInit {
   readonly input?: string;
   readonly scheduledStartAt?: number;
   readonly tags?: Readonly<Record<string, string>>;
+  /** The span that created the instance (the SDKs' create_orchestration span). */
+  readonly parentTraceContext?: TraceContext;
   readonly parent?: {
     readonly instanceId: string;
     readonly executionId: string;
@@ -69,6 +71,7 @@ export function executionStartedEvent(init: ExecutionStartedInit, at: number): H
           scheduledStartTimestamp: timestampFromMs(init.scheduledStartAt),
         }),
         tags: { ...init.tags },
+        ...(init.parentTraceContext && { parentTraceContext: init.parentTraceContext }),
         ...(init.parent && {
           parentInstance: {
             taskScheduledId: init.parent.taskScheduledId,

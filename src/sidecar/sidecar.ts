@@ -1,5 +1,6 @@
 import type { Backend } from '../backend/backend.js';
 import { DEFAULT_MAX_PAYLOAD_BYTES, TaskHubClient } from '../client/index.js';
+import { OrchestrationTraceCarrier } from '../executor/orchestration-trace-carrier.js';
 import { RemoteExecutor, type RemoteExecutorOptions } from '../executor/remote/index.js';
 import { SILENT_LOGGER, type Logger } from '../logging/logger.js';
 import { TaskHubWorker, type TaskHubWorkerOptions } from '../worker/index.js';
@@ -77,7 +78,7 @@ export class Sidecar {
     this.#worker = new TaskHubWorker({
       ...options.worker,
       backend: this.backend,
-      executor: this.executor,
+      executor: new OrchestrationTraceCarrier(this.executor),
       logger: logger.child({ component: 'worker' }),
     });
     this.#server = new SidecarServer({
