@@ -9,6 +9,16 @@ export * from './client/index.js';
 export * from './sdk/index.js';
 export * from './embedded/index.js';
 export {
+  DEFAULT_CATCHUP_WINDOW_MS,
+  OVERLAP_POLICIES,
+  SCHEDULE_TAG,
+  ScheduleClient,
+  type OverlapPolicy,
+  type ScheduleCounts,
+  type ScheduleInfo,
+  type ScheduleSpec,
+} from './schedules/index.js';
+export {
   TaskHubWorker,
   WORKER_DEFAULTS,
   type Clock,

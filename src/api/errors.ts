@@ -18,6 +18,7 @@ export const ERROR_CODES = [
   'SHUTDOWN',
   'TIMEOUT',
   'NOT_SUPPORTED',
+  'SCHEDULE_NOT_FOUND',
 ] as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[number];
@@ -122,5 +123,14 @@ export class TimeoutError extends DurableTaskError {
 export class NotSupportedError extends DurableTaskError {
   constructor(message: string) {
     super('NOT_SUPPORTED', message);
+  }
+}
+
+export class ScheduleNotFoundError extends DurableTaskError {
+  readonly scheduleId: string;
+
+  constructor(scheduleId: string) {
+    super('SCHEDULE_NOT_FOUND', `No schedule with id '${scheduleId}' exists.`);
+    this.scheduleId = scheduleId;
   }
 }

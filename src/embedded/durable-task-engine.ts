@@ -5,6 +5,8 @@ import { InProcessExecutor } from '../executor/in-process-executor.js';
 import { TracingExecutor } from '../executor/tracing-executor.js';
 import { SILENT_LOGGER, type Logger } from '../logging/logger.js';
 import { Registry } from '../sdk/registry.js';
+import { registerScheduleTasks, ScheduleClient } from '../schedules/index.js';
+import { layeredLookup } from '../schedules/layered-lookup.js';
 import { TaskHubWorker, type TaskHubWorkerOptions } from '../worker/index.js';
 
 export interface DurableTaskEngineOptions {
@@ -33,6 +35,8 @@ export class DurableTaskEngine {
   readonly backend: Backend;
   readonly registry: Registry;
   readonly client: TaskHubClient;
+  /** Durable schedules: orchestrations started on a cron expression or an interval. */
+  readonly schedules: ScheduleClient;
   readonly #worker: TaskHubWorker;
   #stopping: Promise<void> | undefined;
 
@@ -45,11 +49,13 @@ export class DurableTaskEngine {
       backend: this.backend,
       logger: logger.child({ component: 'client' }),
     });
+    this.schedules = new ScheduleClient(this.client);
+    const tasks = layeredLookup(registerScheduleTasks(new Registry(), this.client), this.registry);
     this.#worker = new TaskHubWorker({
       ...options.worker,
       backend: this.backend,
       executor: new TracingExecutor(
-        new InProcessExecutor(this.registry, { logger: logger.child({ component: 'orchestration' }) }),
+        new InProcessExecutor(tasks, { logger: logger.child({ component: 'orchestration' }) }),
       ),
       logger: logger.child({ component: 'worker' }),
     });

@@ -7,7 +7,7 @@ import type {
 } from '../proto/orchestrator_service_pb.js';
 import { executeActivity } from '../sdk/activity-executor.js';
 import { executeOrchestration } from '../sdk/orchestration-executor.js';
-import type { Registry } from '../sdk/registry.js';
+import type { ActivityLookup, OrchestratorLookup } from '../sdk/index.js';
 import type { Executor } from './executor.js';
 
 export interface InProcessExecutorOptions {
@@ -21,10 +21,10 @@ export interface InProcessExecutorOptions {
  * the promise rejects only when `signal` aborts.
  */
 export class InProcessExecutor implements Executor {
-  readonly #registry: Registry;
+  readonly #registry: OrchestratorLookup & ActivityLookup;
   readonly #logger: Logger | undefined;
 
-  constructor(registry: Registry, options: InProcessExecutorOptions = {}) {
+  constructor(registry: OrchestratorLookup & ActivityLookup, options: InProcessExecutorOptions = {}) {
     this.#registry = registry;
     this.#logger = options.logger;
   }

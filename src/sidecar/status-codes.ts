@@ -7,6 +7,7 @@ import { isDurableTaskError, type ErrorCode } from '../api/errors.js';
  */
 const STATUS_BY_CODE: Readonly<Record<ErrorCode, grpc.status>> = {
   INSTANCE_NOT_FOUND: grpc.status.NOT_FOUND,
+  SCHEDULE_NOT_FOUND: grpc.status.NOT_FOUND,
   DUPLICATE_INSTANCE: grpc.status.ALREADY_EXISTS,
   NOT_COMPLETED: grpc.status.FAILED_PRECONDITION,
   INVALID_ARGUMENT: grpc.status.INVALID_ARGUMENT,
