@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { processIo, type CliIo } from './cli-io.js';
+import { runScheduleCommand } from './schedule-command.js';
 import { runServe } from './serve.js';
 import { parseServeArgs, SERVE_HELP } from './serve-options.js';
 import { UsageError } from './usage-error.js';
@@ -8,6 +9,7 @@ const HELP = `Usage: durabletask <command> [options]
 
 Commands:
   serve        Run the Durable Task sidecar (gRPC, default 127.0.0.1:4001) on SQLite or PostgreSQL
+  schedule     Create, list and change durable schedules (durabletask schedule --help)
 
 Options:
   -h, --help   Show help (durabletask serve --help for the serve options)
@@ -42,13 +44,16 @@ export async function main(argv: readonly string[], io: CliIo = processIo()): Pr
         }
         return await runServe(parsed.options, io);
       }
+      case 'schedule':
+        return await runScheduleCommand(rest, io);
       default:
         throw new UsageError(`unknown command '${command}'.`);
     }
   } catch (err) {
     if (!(err instanceof UsageError)) throw err;
     io.stderr(`durabletask: ${err.message}`);
-    io.stderr(`Run 'durabletask ${command === 'serve' ? 'serve ' : ''}--help' for usage.`);
+    const scoped = command === 'serve' || command === 'schedule' ? `${command} ` : '';
+    io.stderr(`Run 'durabletask ${scoped}--help' for usage.`);
     return 2;
   }
 }

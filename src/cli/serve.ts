@@ -1,31 +1,13 @@
-import type { Backend } from '../backend/backend.js';
-import { PostgresBackend } from '../backend/postgres/index.js';
-import { SqliteBackend } from '../backend/sqlite/index.js';
 import { createLogger, type Logger } from '../logging/logger.js';
 import { Sidecar } from '../sidecar/sidecar.js';
 import type { CliIo } from './cli-io.js';
+import { openBackend } from './open-store.js';
 import type { ServeOptions } from './serve-options.js';
-import { describeStore, type StoreLocation } from './store-location.js';
+import { describeStore } from './store-location.js';
 
 /** `host:port`, with brackets around an IPv6 host. */
 function formatAddress(host: string, port: number): string {
   return host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
-}
-
-/** The backend for a store location; started and stopped by the sidecar. */
-function openBackend(store: StoreLocation, logger: Logger): Backend {
-  switch (store.kind) {
-    case 'sqlite':
-      return new SqliteBackend({ path: store.path, logger: logger.child({ component: 'sqlite' }) });
-    case 'postgres':
-      return new PostgresBackend({
-        connectionString: store.connectionString,
-        schema: store.schema,
-        poolSize: store.poolSize,
-        applicationName: 'durabletask-sidecar',
-        logger: logger.child({ component: 'postgres' }),
-      });
-  }
 }
 
 /**
@@ -39,7 +21,7 @@ export async function runServe(
   logger: Logger = createLogger(options.logLevel),
 ): Promise<number> {
   const sidecar = new Sidecar({
-    backend: openBackend(options.store, logger),
+    backend: openBackend(options.store, logger, 'durabletask-sidecar'),
     logger,
     maxMessageBytes: options.maxMessageBytes,
   });

@@ -48,8 +48,8 @@ export class ScheduleClient {
     };
     await this.#client.scheduleNewOrchestration(SCHEDULE_ORCHESTRATOR, state, {
       instanceId: scheduleInstanceId(id),
-      // A completed schedule (past its end) may be created again; a live one may not.
-      reusePolicy: { replaceableStatuses: [OrchestrationStatus.COMPLETED] },
+      // A schedule past its end, or deleted, may be created again; a live one may not.
+      reusePolicy: { replaceableStatuses: [OrchestrationStatus.COMPLETED, OrchestrationStatus.TERMINATED] },
     });
   }
 
@@ -99,8 +99,13 @@ export class ScheduleClient {
     await this.#command(id, { kind: 'update', spec });
   }
 
-  /** Stops the schedule and removes it; runs it started are left alone. */
-  async delete(id: string): Promise<void> {
+  /**
+   * Stops the schedule and removes it; runs it started are left alone. The stop is carried out by
+   * an engine or sidecar running on the store: resolves true once the schedule is removed, false
+   * when none did so within `timeoutMs` (the stop then stays queued, and the schedule is gone as
+   * soon as one runs).
+   */
+  async delete(id: string, options: { readonly timeoutMs?: number } = {}): Promise<boolean> {
     await this.#require(id);
     const instanceId = scheduleInstanceId(id);
     try {
@@ -109,11 +114,17 @@ export class ScheduleClient {
       // A schedule past its end has completed already: nothing to stop.
       if (!isDurableTaskError(err)) throw err;
     }
-    await this.#client.waitForOrchestrationCompletion(instanceId, {
-      timeoutMs: DELETE_WAIT_MS,
-      fetchPayloads: false,
-    });
+    try {
+      await this.#client.waitForOrchestrationCompletion(instanceId, {
+        timeoutMs: options.timeoutMs ?? DELETE_WAIT_MS,
+        fetchPayloads: false,
+      });
+    } catch (err) {
+      if (isDurableTaskError(err, 'TIMEOUT')) return false;
+      throw err;
+    }
     await this.#client.purgeOrchestration(instanceId);
+    return true;
   }
 
   async #command(id: string, command: ScheduleCommand): Promise<void> {

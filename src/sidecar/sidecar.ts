@@ -1,6 +1,10 @@
 import type { Backend } from '../backend/backend.js';
 import { DEFAULT_MAX_PAYLOAD_BYTES, TaskHubClient } from '../client/index.js';
+import { InProcessExecutor } from '../executor/in-process-executor.js';
 import { OrchestrationTraceCarrier } from '../executor/orchestration-trace-carrier.js';
+import { OwnTaskRouter } from '../executor/own-task-router.js';
+import { isScheduleTask, registerScheduleTasks } from '../schedules/index.js';
+import { Registry } from '../sdk/registry.js';
 import { RemoteExecutor, type RemoteExecutorOptions } from '../executor/remote/index.js';
 import { SILENT_LOGGER, type Logger } from '../logging/logger.js';
 import { TaskHubWorker, type TaskHubWorkerOptions } from '../worker/index.js';
@@ -78,7 +82,11 @@ export class Sidecar {
     this.#worker = new TaskHubWorker({
       ...options.worker,
       backend: this.backend,
-      executor: new OrchestrationTraceCarrier(this.executor),
+      executor: new OwnTaskRouter(
+        new InProcessExecutor(registerScheduleTasks(new Registry(), this.client)),
+        new OrchestrationTraceCarrier(this.executor),
+        isScheduleTask,
+      ),
       logger: logger.child({ component: 'worker' }),
     });
     this.#server = new SidecarServer({

@@ -2,11 +2,10 @@ import { SpanKind, SpanStatusCode, trace, type Span, type Tracer } from '@opente
 import { timestampMs } from '@bufbuild/protobuf/wkt';
 import {
   OrchestrationStatus,
-  type ExecutionStartedEvent,
-  type HistoryEvent,
   type OrchestratorRequest,
   type OrchestratorResponse,
 } from '../proto/orchestrator_service_pb.js';
+import { executionStartedOf } from '../runtime/request-start.js';
 import { setSpanError } from './span-errors.js';
 import { contextWith, parentContextOf, traceContextOf } from './trace-context.js';
 import { SpanAttributes, spanName, TaskTypes, timerSpanName, TRACER_NAME } from './span-names.js';
@@ -117,12 +116,4 @@ export class OrchestrationTurnSpan {
       span.end();
     }
   }
-}
-
-function executionStartedOf(request: OrchestratorRequest): ExecutionStartedEvent | undefined {
-  const find = (events: readonly HistoryEvent[]): ExecutionStartedEvent | undefined => {
-    for (const event of events) if (event.eventType.case === 'executionStarted') return event.eventType.value;
-    return undefined;
-  };
-  return find(request.pastEvents) ?? find(request.newEvents);
 }

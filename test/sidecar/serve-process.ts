@@ -45,17 +45,21 @@ export async function serveProcess(args: readonly string[]): Promise<ServeProces
   }
 }
 
-/** Runs `durabletask <args>` to its end; resolves with the exit code and stderr. */
-export async function runCli(args: readonly string[]): Promise<{ code: number | null; stderr: string }> {
+/** Runs `durabletask <args>` to its end; resolves with the exit code, stderr and stdout. */
+export async function runCli(
+  args: readonly string[],
+): Promise<{ code: number | null; stderr: string; stdout: string }> {
   const child = spawn(process.execPath, [BIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
   let stderr = '';
+  let stdout = '';
   child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
   const code = await within(
     new Promise<number | null>((resolve) => child.on('exit', resolve)),
     30_000,
     `durabletask ${args.join(' ')}`,
   );
-  return { code, stderr };
+  return { code, stderr, stdout };
 }
 
 /** Sends `signal` and resolves with the exit code (bounded: a process that does not stop fails). */

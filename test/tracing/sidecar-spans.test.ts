@@ -4,14 +4,12 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import {
-  NoOpLogger,
   OrchestrationStatus,
-  TaskHubGrpcClient,
-  TaskHubGrpcWorker,
   type ActivityContext,
   type OrchestrationContext,
 } from '@microsoft/durabletask-js';
-import { startTestSidecar, waitUntil, type TestSidecar } from '../sidecar/harness.js';
+import { startTestSidecar, type TestSidecar } from '../sidecar/harness.js';
+import { connectSdk, type SdkConnection } from '../sidecar/sdk-connection.js';
 import { collectSpans, parentSpanIdOf, spansNamed } from './span-collector.js';
 
 function greet(_ctx: ActivityContext, name: string): string {
@@ -31,30 +29,27 @@ async function* parent(ctx: OrchestrationContext, name: string): AsyncGenerator<
 
 const collector = collectSpans();
 let env: TestSidecar;
-let client: TaskHubGrpcClient;
-let worker: TaskHubGrpcWorker;
+let sdk: SdkConnection;
 
 before(async () => {
   env = await startTestSidecar();
-  worker = new TaskHubGrpcWorker({ hostAddress: env.address, logger: new NoOpLogger() });
-  worker.addOrchestrator(parent);
-  worker.addOrchestrator(child);
-  worker.addActivity(greet);
-  worker.addActivity(shout);
-  await worker.start();
-  await waitUntil(() => env.sidecar.executor.stats().streams === 1, 'the worker stream');
-  client = new TaskHubGrpcClient({ hostAddress: env.address, logger: new NoOpLogger() });
+  sdk = await connectSdk(env, (w) => {
+    w.addOrchestrator(parent);
+    w.addOrchestrator(child);
+    w.addActivity(greet);
+    w.addActivity(shout);
+  });
 });
 
 after(async () => {
-  await Promise.allSettled([worker?.stop(), client?.stop()]);
+  await sdk?.close();
   await env?.close();
   await collector.close();
 });
 
 test('the SDK spans of a sequence with a sub-orchestration form one linked trace', async () => {
-  const id = await client.scheduleNewOrchestration(parent, 'world');
-  const state = await client.waitForOrchestrationCompletion(id, true, 30);
+  const id = await sdk.client.scheduleNewOrchestration(parent, 'world');
+  const state = await sdk.client.waitForOrchestrationCompletion(id, true, 30);
   assert.equal(state?.runtimeStatus, OrchestrationStatus.COMPLETED);
   assert.equal(state?.serializedOutput, JSON.stringify('HELLO WORLD'));
 
