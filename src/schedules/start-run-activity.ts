@@ -21,6 +21,8 @@ export function startRunActivity(client: TaskHubClient) {
         instanceId: request.runId,
         ...(request.version !== undefined && { version: request.version }),
         tags: { [SCHEDULE_TAG]: request.scheduleId },
+        // The id must be unused: a finished run of this tick is never replaced.
+        reusePolicy: { replaceableStatuses: [] },
       });
     } catch (err) {
       if (!isDurableTaskError(err, 'DUPLICATE_INSTANCE')) throw err;
