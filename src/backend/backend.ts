@@ -56,7 +56,9 @@ export interface LeaseOptions {
 export interface CreateInstanceOptions {
   /**
    * Statuses in which an existing instance with the same id is replaced (its history, inbox and
-   * tasks deleted). Absent or empty: any existing instance is a DuplicateInstanceError.
+   * tasks deleted); an instance in any other status is a DuplicateInstanceError. Absent: the
+   * terminal statuses (COMPLETED, FAILED, TERMINATED, CANCELED), the Durable Task Scheduler's
+   * default. Empty: none, the id must be unused.
    */
   readonly replaceableStatuses?: readonly OrchestrationStatus[];
 }
@@ -87,7 +89,8 @@ export interface Backend {
   /**
    * Creates an instance from an ExecutionStarted event (its orchestrationInstance carries the
    * instance and execution ids; scheduledStartTimestamp delays the first turn).
-   * Throws DuplicateInstanceError unless the existing instance's status is replaceable.
+   * Throws DuplicateInstanceError unless the existing instance's status is replaceable (by
+   * default: unless it is terminal).
    */
   createInstance(startEvent: HistoryEvent, options?: CreateInstanceOptions): Promise<void>;
 

@@ -35,8 +35,17 @@ export interface ScheduleOrchestrationOptions {
   readonly startAt?: Date;
   readonly version?: string;
   readonly tags?: Readonly<Record<string, string>>;
-  /** Default: any existing instance with the same id is a DuplicateInstanceError. */
+  /**
+   * Which existing instance of the same id the new one replaces. Default: a COMPLETED, FAILED,
+   * TERMINATED or CANCELED one (as the Durable Task Scheduler does); a pending, running or
+   * suspended one is a DuplicateInstanceError.
+   */
   readonly reusePolicy?: OrchestrationIdReusePolicy;
+  /**
+   * Refuse the id while any instance of it exists, completed ones included (DuplicateInstanceError).
+   * Default false. Not combined with `reusePolicy`.
+   */
+  readonly enforceUniqueInstanceId?: boolean;
 }
 
 export interface GetStateOptions {
@@ -108,6 +117,9 @@ export function assertTimeout(timeoutMs: number | undefined): void {
 /** Checks what the type system cannot promise to JavaScript callers: dates, versions and tags. */
 export function assertScheduleOptions(options: ScheduleOrchestrationOptions): void {
   const { startAt, version, tags } = options;
+  if (options.enforceUniqueInstanceId === true && options.reusePolicy !== undefined) {
+    throw new InvalidArgumentError('enforceUniqueInstanceId and reusePolicy cannot be combined.');
+  }
   if (startAt !== undefined && !(startAt instanceof Date && Number.isFinite(startAt.getTime()))) {
     throw new InvalidArgumentError('startAt must be a valid Date.');
   }

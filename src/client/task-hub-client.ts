@@ -52,6 +52,7 @@ interface StartRequest {
   readonly input?: string | undefined;
   readonly scheduledStartAt?: number | undefined;
   readonly tags?: Readonly<Record<string, string>> | undefined;
+  /** Absent: the backend's default (terminal instances are replaced). */
   readonly replaceableStatuses?: readonly OrchestrationStatus[] | undefined;
 }
 
@@ -103,7 +104,7 @@ export class TaskHubClient {
       input: serialized,
       scheduledStartAt: options.startAt?.getTime(),
       tags: options.tags,
-      replaceableStatuses: options.reusePolicy?.replaceableStatuses,
+      replaceableStatuses: options.enforceUniqueInstanceId ? [] : options.reusePolicy?.replaceableStatuses,
     });
     return instanceId;
   }
@@ -296,7 +297,7 @@ export class TaskHubClient {
     try {
       await backend.createInstance(
         startEvent,
-        replaceable !== undefined && replaceable.length > 0 ? { replaceableStatuses: replaceable } : {},
+        replaceable !== undefined ? { replaceableStatuses: replaceable } : {},
       );
     } catch (err) {
       span.end(err);

@@ -35,7 +35,7 @@ const TERMINAL = [OrchestrationStatus.COMPLETED, OrchestrationStatus.FAILED, Orc
 
 export function idAndSchedulingScenarios(factory: StoreFactory): void {
   scenarioSuite('instance ids and scheduling', factory, register, (scenario) => {
-    test('starting an id that exists fails with DuplicateInstanceError, running or completed', async () => {
+    test('starting an id that exists fails with DuplicateInstanceError unless it is completed, failed or terminated', async () => {
       const { client } = scenario();
       const running = await client.scheduleNewOrchestration(waitsForever, undefined, {
         instanceId: uniqueId('dup-running'),
@@ -50,12 +50,30 @@ export function idAndSchedulingScenarios(factory: StoreFactory): void {
         client.scheduleNewOrchestration(waitsForever, undefined, { instanceId: running }),
         DuplicateInstanceError,
       );
+      assert.equal((await client.getOrchestrationState(running))?.status, OrchestrationStatus.RUNNING);
+      // The default policy replaces a terminal instance (the Durable Task Scheduler's behaviour).
+      const before = await client.getOrchestrationState(done);
+      await client.scheduleNewOrchestration(echoAfterTimer, 'second', { instanceId: done });
+      assert.equal(await completedOutput(client, done), 'second');
+      assert.notEqual((await client.getOrchestrationState(done))?.executionId, before?.executionId);
+      await client.terminateOrchestration(running);
+    });
+
+    test('enforceUniqueInstanceId refuses an id even when its instance completed', async () => {
+      const { client } = scenario();
+      const id = await client.scheduleNewOrchestration(echoAfterTimer, 'only', {
+        instanceId: uniqueId('unique'),
+        enforceUniqueInstanceId: true,
+      });
+      assert.equal(await completedOutput(client, id), 'only');
       await assert.rejects(
-        client.scheduleNewOrchestration(echoAfterTimer, 'second', { instanceId: done }),
+        client.scheduleNewOrchestration(echoAfterTimer, 'again', {
+          instanceId: id,
+          enforceUniqueInstanceId: true,
+        }),
         DuplicateInstanceError,
       );
-      assert.equal(await completedOutput(client, done), 'first', 'the refused start changed nothing');
-      await client.terminateOrchestration(running);
+      assert.equal(await completedOutput(client, id), 'only', 'the refused start changed nothing');
     });
 
     test('an id reuse policy replaces an instance in a listed status, and only then', async () => {

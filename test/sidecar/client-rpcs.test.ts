@@ -150,18 +150,19 @@ describe('client rpcs on the wire', () => {
     assert.equal((await get('big')).exists, false, 'nothing stored');
   });
 
-  test('StartInstance: duplicate ids are ALREADY_EXISTS unless the reuse policy allows replacing', async () => {
+  test('StartInstance: a terminal instance is replaced by default; a reuse policy lists exactly what is replaced', async () => {
     await start({ instanceId: 'reuse', input: '"one"' });
     await completion('reuse');
-    await assert.rejects(
-      start({ instanceId: 'reuse' }),
-      rejectsWith(grpc.status.ALREADY_EXISTS, /'reuse' already exists/),
-    );
     await assert.rejects(
       start({
         instanceId: 'reuse',
         orchestrationIdReusePolicy: { replaceableStatus: [OrchestrationStatus.FAILED] },
       }),
+      rejectsWith(grpc.status.ALREADY_EXISTS, /'reuse' already exists/),
+    );
+    // A policy listing nothing replaces nothing (the .NET SDK's "every status is a dedupe status").
+    await assert.rejects(
+      start({ instanceId: 'reuse', orchestrationIdReusePolicy: { replaceableStatus: [] } }),
       rejectsWith(grpc.status.ALREADY_EXISTS),
     );
     await start({
@@ -172,6 +173,24 @@ describe('client rpcs on the wire', () => {
     await waitUntil(
       async () => (await get('reuse')).orchestrationState?.output === '"two"',
       'the replacement',
+    );
+    // No policy: the completed instance is replaced.
+    await start({ instanceId: 'reuse', input: '"three"' });
+    await waitUntil(
+      async () => (await get('reuse')).orchestrationState?.output === '"three"',
+      'the default replacement',
+    );
+  });
+
+  test('StartInstance: a pending or running instance is ALREADY_EXISTS without a policy', async () => {
+    await start({ instanceId: 'busy', input: '"wait"' });
+    await waitUntil(
+      async () => (await get('busy')).orchestrationState?.orchestrationStatus === OrchestrationStatus.RUNNING,
+      'the running instance',
+    );
+    await assert.rejects(
+      start({ instanceId: 'busy' }),
+      rejectsWith(grpc.status.ALREADY_EXISTS, /'busy' already exists/),
     );
   });
 

@@ -484,14 +484,20 @@ describe('sidecar with the @microsoft/durabletask-js client and worker', () => {
     assert.equal(await client.getOrchestrationState(missing), undefined);
   });
 
-  test('starting an id that exists fails with ALREADY_EXISTS', async () => {
-    const instanceId = await client.scheduleNewOrchestration(helloOrch, 'one', { instanceId: id('dup') });
-    await completed(instanceId);
+  test('starting an id whose instance is running fails with ALREADY_EXISTS; a completed one is replaced', async () => {
+    const instanceId = await client.scheduleNewOrchestration(waitForEvents, undefined, {
+      instanceId: id('dup'),
+    });
+    await client.waitForOrchestrationStart(instanceId, false, WAIT_S);
     await assert.rejects(client.scheduleNewOrchestration(helloOrch, 'two', { instanceId }), (err) => {
       assert.equal(grpcCode(err), grpc.status.ALREADY_EXISTS);
       assert.match((err as grpc.ServiceError).details, /already exists/);
       return true;
     });
-    assert.equal((await client.getOrchestrationState(instanceId))?.serializedInput, JSON.stringify('one'));
+    assert.equal((await client.getOrchestrationState(instanceId))?.name, 'waitForEvents');
+    await client.terminateOrchestration(instanceId);
+    await completed(instanceId);
+    await client.scheduleNewOrchestration(helloOrch, 'two', { instanceId });
+    assert.equal((await completed(instanceId)).serializedOutput, JSON.stringify('Hello, two!'));
   });
 });

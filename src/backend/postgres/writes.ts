@@ -10,7 +10,11 @@ import type { HistoryEvent } from '../../proto/orchestrator_service_pb.js';
 import { eventOf } from '../../runtime/history-events.js';
 import type { InstanceMessage, TurnResult } from '../../runtime/turn.js';
 import type { CreateInstanceOptions, OrchestrationWorkItem } from '../backend.js';
-import { duplicateSubOrchestrationFailure, startedInstanceOf } from '../shared/start-events.js';
+import {
+  duplicateSubOrchestrationFailure,
+  replaceableStatusesOf,
+  startedInstanceOf,
+} from '../shared/start-events.js';
 import type { Queryable } from './database.js';
 import type { ChangeSet } from './notifications.js';
 import { encodeEvent, ms, summaryParams, type InstanceHeadRow, type LockRow } from './rows.js';
@@ -51,18 +55,20 @@ export async function createInstanceRows(
     ]);
 
   if ((await insertInstance()).rowCount === 0) {
-    const replaceable = options?.replaceableStatuses ?? [];
-    // Only a replacement needs the row locked; a plain duplicate check must not wait on a lease.
-    const head = (
-      await w.tx.query<InstanceHeadRow>(
-        replaceable.length > 0 ? w.s.LOCK_INSTANCE_HEAD : w.s.SELECT_INSTANCE_HEAD,
-        [instanceId],
-      )
-    ).rows[0];
+    const replaceable = replaceableStatusesOf(options);
+    const headOf = async (statement: Statements[keyof Statements]): Promise<InstanceHeadRow | undefined> =>
+      (await w.tx.query<InstanceHeadRow>(statement, [instanceId])).rows[0];
+    // A plain duplicate check must not wait on the row lock of a commit in progress; only a
+    // replacement locks the row, and then reads its status again (a commit may have changed it).
+    const head = await headOf(w.s.SELECT_INSTANCE_HEAD);
     if (head && !replaceable.includes(head.status)) {
       throw new DuplicateInstanceError(instanceId, statusName(head.status));
     }
-    if (head) {
+    const locked = head ? await headOf(w.s.LOCK_INSTANCE_HEAD) : undefined;
+    if (locked && !replaceable.includes(locked.status)) {
+      throw new DuplicateInstanceError(instanceId, statusName(locked.status));
+    }
+    if (locked) {
       await w.tx.query(w.s.DELETE_INSTANCE, [instanceId]);
       w.changes.instanceUpdated(instanceId);
     }

@@ -1,6 +1,9 @@
 import { InvalidArgumentError } from '../../api/errors.js';
+import type { OrchestrationStatus } from '../../api/status.js';
 import type { ExecutionStartedEvent, HistoryEvent } from '../../proto/orchestrator_service_pb.js';
 import { eventOf, historyEvent } from '../../runtime/history-events.js';
+import type { CreateInstanceOptions } from '../backend.js';
+import { TERMINAL_STATUSES } from './instance-pages.js';
 
 /** Checks shared by both SQL backends when a start event creates an instance. */
 
@@ -19,6 +22,17 @@ export function startedInstanceOf(startEvent: HistoryEvent): StartedInstance {
   if (!instanceId) throw new InvalidArgumentError('The ExecutionStarted event carries no instance id.');
   if (!executionId) throw new InvalidArgumentError('The ExecutionStarted event carries no execution id.');
   return { started, instanceId, executionId };
+}
+
+/**
+ * The statuses in which an existing instance of the same id is replaced: those of the options,
+ * else the terminal ones (COMPLETED, FAILED, TERMINATED, CANCELED), as the Durable Task Scheduler
+ * and the Durable Task Framework do. Only a pending, running or suspended instance conflicts then.
+ */
+export function replaceableStatusesOf(
+  options: CreateInstanceOptions | undefined,
+): readonly OrchestrationStatus[] {
+  return options?.replaceableStatuses ?? TERMINAL_STATUSES;
 }
 
 /**

@@ -10,7 +10,11 @@ import type { HistoryEvent } from '../../proto/orchestrator_service_pb.js';
 import { eventOf } from '../../runtime/history-events.js';
 import type { InstanceMessage, TurnResult } from '../../runtime/turn.js';
 import type { CreateInstanceOptions, OrchestrationWorkItem } from '../backend.js';
-import { duplicateSubOrchestrationFailure, startedInstanceOf } from '../shared/start-events.js';
+import {
+  duplicateSubOrchestrationFailure,
+  replaceableStatusesOf,
+  startedInstanceOf,
+} from '../shared/start-events.js';
 import type { ChangeSet } from './notifier.js';
 import { takeEventBytes } from './event-bytes.js';
 import { encodeEvent, encodeFailure } from './rows.js';
@@ -43,8 +47,7 @@ export function createInstanceRows(
 
   const existing = s.selectInstanceHead.get(instanceId);
   if (existing) {
-    const replaceable = options?.replaceableStatuses ?? [];
-    if (!replaceable.includes(existing.status)) {
+    if (!replaceableStatusesOf(options).includes(existing.status)) {
       throw new DuplicateInstanceError(instanceId, statusName(existing.status));
     }
     deleteInstanceRows(s, instanceId, changes);

@@ -93,6 +93,27 @@ export function instanceConformanceTests(factory: ConformanceFactory): void {
     });
   });
 
+  test('by default a terminal instance is replaced and a pending one is not; an empty list replaces nothing', async () => {
+    await withBackend(factory, async (ctx) => {
+      await ctx.create('pending');
+      await assertRejectsWith(
+        ctx.backend.createInstance(startEvent('pending', await ctx.now(), { input: '"second"' })),
+        'DUPLICATE_INSTANCE',
+      );
+      await ctx.createCompleted('done', '"old-output"');
+      await assertRejectsWith(
+        ctx.backend.createInstance(startEvent('done', await ctx.now()), { replaceableStatuses: [] }),
+        'DUPLICATE_INSTANCE',
+      );
+      assert.equal((await ctx.backend.getInstance('done', true))?.output, '"old-output"');
+      await ctx.backend.createInstance(startEvent('done', await ctx.now(), { executionId: 'exec-2' }));
+      const state = await ctx.backend.getInstance('done', true);
+      assert.equal(state?.status, OrchestrationStatus.PENDING);
+      assert.equal(state?.executionId, 'exec-2');
+      assert.deepEqual(await ctx.backend.getHistory('done'), []);
+    });
+  });
+
   test('addEvent to an unknown instance fails and creates nothing', async () => {
     await withBackend(factory, async (ctx) => {
       await assertRejectsWith(

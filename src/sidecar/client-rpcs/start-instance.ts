@@ -15,8 +15,11 @@ import { nonEmpty, payloadOf, timeOf } from './payloads.js';
 /**
  * StartInstance: creates the instance and answers at once (as the Go sidecar does when a start
  * time is given, which the SDKs always do). An empty instance id gets a fresh UUID; a
- * `scheduledStartTimestamp` at the epoch means "start now". An existing id is ALREADY_EXISTS
- * unless `orchestrationIdReusePolicy` lists its status as replaceable.
+ * `scheduledStartTimestamp` at the epoch means "start now". Without an
+ * `orchestrationIdReusePolicy` a completed, failed or terminated instance of the id is replaced
+ * and a pending, running or suspended one is ALREADY_EXISTS (the Durable Task Scheduler's
+ * default); with one, exactly the statuses it lists are replaced (none when it lists none, as the
+ * .NET SDK sends when every status is a dedupe status).
  */
 export function startInstanceHandlers(deps: ClientRpcDeps): SidecarHandlers {
   return { startInstance: unaryHandler((request) => startInstance(deps, request)) };
@@ -49,11 +52,8 @@ async function startInstance(
     // Kept so the first turn's spans join the caller's trace.
     startEvent.eventType.value.parentTraceContext = request.parentTraceContext;
   }
-  const replaceable = request.orchestrationIdReusePolicy?.replaceableStatus ?? [];
-  await backend.createInstance(
-    startEvent,
-    replaceable.length > 0 ? { replaceableStatuses: replaceable } : {},
-  );
+  const policy = request.orchestrationIdReusePolicy;
+  await backend.createInstance(startEvent, policy ? { replaceableStatuses: policy.replaceableStatus } : {});
   logger.debug({ instanceId, name: request.name }, 'orchestration scheduled');
   return create(CreateInstanceResponseSchema, { instanceId });
 }
