@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import { startCreateSpan } from '../tracing/create-spans.js';
 import {
   InstanceNotFoundError,
@@ -9,6 +8,7 @@ import {
 import type { InstancePage, InstanceQuery, InstanceState, PurgeFilter } from '../api/instance.js';
 import { isTerminalStatus, OrchestrationStatus, statusName } from '../api/status.js';
 import type { HistoryEvent } from '../proto/orchestrator_service_pb.js';
+import { newExecutionId } from '../runtime/execution-id.js';
 import {
   eventRaisedEvent,
   executionResumedEvent,
@@ -278,7 +278,7 @@ export class TaskHubClient {
   async #createInstance(request: StartRequest): Promise<void> {
     const { backend, logger } = this.#options;
     const at = await backend.now();
-    const executionId = randomUUID();
+    const executionId = newExecutionId();
     const span = startCreateSpan({ ...request, executionId });
     const startEvent = executionStartedEvent(
       {

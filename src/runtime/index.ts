@@ -18,3 +18,4 @@ export {
 } from './plan-turn.js';
 export { applyResponse } from './apply-response.js';
 export { defaultChildInstanceId } from './apply-actions.js';
+export { newExecutionId } from './execution-id.js';

@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import { create } from '@bufbuild/protobuf';
 import { OrchestrationStatus } from '../api/status.js';
 import {
@@ -6,6 +5,7 @@ import {
   type HistoryEvent,
   type OrchestratorRequest,
 } from '../proto/orchestrator_service_pb.js';
+import { newExecutionId } from './execution-id.js';
 import { orchestratorStartedEvent } from './history-events.js';
 import { rewindTurn } from './rewind.js';
 import { OrchestrationRuntimeState, type RejectionReason } from './runtime-state.js';
@@ -49,7 +49,7 @@ export interface TurnInput {
 }
 
 export interface TurnOptions {
-  /** New execution ids (sub-orchestrations, continue-as-new). Default: crypto.randomUUID. */
+  /** New execution ids (sub-orchestrations, continue-as-new). Default: newExecutionId (32 hex characters). */
   readonly newId?: () => string;
 }
 
@@ -164,7 +164,7 @@ export function planTurn(input: TurnInput, options: TurnOptions = {}): TurnPlan 
     pastEvents: input.pastEvents,
     newEvents,
     now: input.now,
-    newId: options.newId ?? randomUUID,
+    newId: options.newId ?? newExecutionId,
     dropped,
   };
 }

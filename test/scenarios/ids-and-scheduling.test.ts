@@ -91,6 +91,8 @@ export function idAndSchedulingScenarios(factory: StoreFactory): void {
       assert.equal(await completedOutput(client, id), 'second');
       const after = await client.getOrchestrationState(id);
       assert.notEqual(after?.executionId, before?.executionId, 'a new execution replaced the old one');
+      // 32 lower-case hex characters, as the Durable Task Scheduler makes execution ids.
+      assert.match(after?.executionId ?? '', /^[0-9a-f]{32}$/);
       const starts = (await client.getOrchestrationHistory(id)).filter(
         (e) => e.eventType.case === 'executionStarted',
       );

@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import { create } from '@bufbuild/protobuf';
 import { assertNonEmptyName, assertValidInstanceId, newInstanceId } from '../../client/instance-id.js';
 import {
@@ -6,6 +5,7 @@ import {
   type CreateInstanceRequest,
   type CreateInstanceResponse,
 } from '../../proto/orchestrator_service_pb.js';
+import { newExecutionId } from '../../runtime/execution-id.js';
 import { executionStartedEvent } from '../../runtime/history-events.js';
 import type { SidecarHandlers } from '../service-definition.js';
 import { unaryHandler } from '../unary.js';
@@ -39,7 +39,7 @@ async function startInstance(
   const startEvent = executionStartedEvent(
     {
       instanceId,
-      executionId: nonEmpty(request.executionId) ?? randomUUID(),
+      executionId: nonEmpty(request.executionId) ?? newExecutionId(),
       name: request.name,
       tags: request.tags,
       ...(version !== undefined && { version }),
