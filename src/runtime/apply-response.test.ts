@@ -66,7 +66,6 @@ describe('applyResponse: one action each', () => {
       'OrchestratorStarted',
       'TaskCompleted(1)',
       'TaskScheduled#2(next)',
-      'OrchestratorCompleted',
     ]);
     assert.equal(result.activities.length, 1);
     const [activity] = result.activities;
@@ -144,7 +143,7 @@ describe('applyResponse: one action each', () => {
       { pastEvents: running, newEvents: [eventRaisedEvent('e', undefined, NOW)], now: NOW },
       response([actions.scheduleTask(1, 'a')]),
     );
-    assert.deepEqual(appended(result), ['OrchestratorStarted', 'EventRaised(e)', 'OrchestratorCompleted']);
+    assert.deepEqual(appended(result), ['OrchestratorStarted', 'EventRaised(e)']);
     assert.deepEqual(result.activities, []);
   });
 });
@@ -194,7 +193,6 @@ describe('applyResponse: completion', () => {
         'OrchestratorStarted',
         'TaskCompleted(1)',
         `ExecutionCompleted(${OrchestrationStatus[c.status]})`,
-        'OrchestratorCompleted',
       ]);
       assert.equal(result.historyEvents[2]?.eventId, 5);
       assert.deepEqual(renderMessages(result.messages), c.parentMessage);
@@ -228,7 +226,6 @@ describe('applyResponse: completion', () => {
       'TaskCompleted(1)',
       'TaskScheduled#2(before)',
       'ExecutionCompleted(COMPLETED)',
-      'OrchestratorCompleted',
     ]);
     assert.deepEqual(
       result.activities.map((a) => a.taskId),
@@ -260,7 +257,6 @@ describe('applyResponse: completion', () => {
       'OrchestratorStarted',
       'TaskCompleted(1)',
       'TaskScheduled#2(x)',
-      'OrchestratorCompleted',
     ]);
     assert.deepEqual(renderAll(result.requeue), ['EventRaised(a)', 'EventRaised(b)']);
   });
@@ -287,11 +283,9 @@ describe('applyResponse: completion', () => {
       'OrchestratorStarted',
       'ExecutionStarted(orch)',
       'TaskScheduled#1(a)',
-      'OrchestratorCompleted',
       'OrchestratorStarted',
       'TaskCompleted(1)',
       'ExecutionCompleted(COMPLETED)',
-      'OrchestratorCompleted',
     ]);
     const summary = OrchestrationRuntimeState.fromHistory(history).summary();
     assert.equal(summary.status, OrchestrationStatus.COMPLETED);
@@ -399,7 +393,6 @@ describe('applyResponse: terminate', () => {
         'OrchestratorStarted',
         'ExecutionTerminated',
         'ExecutionCompleted(TERMINATED)',
-        'OrchestratorCompleted',
       ]);
       assert.equal(result.historyEvents[2]?.eventId, -1);
       assert.equal(result.summary.status, OrchestrationStatus.TERMINATED);
@@ -423,7 +416,6 @@ describe('applyResponse: terminate', () => {
       'ExecutionTerminated',
       'EventSent#2(audit,bye)',
       'ExecutionCompleted(TERMINATED)',
-      'OrchestratorCompleted',
     ]);
     assert.equal(result.historyEvents[3]?.eventId, 3);
     assert.deepEqual(renderMessages(result.messages), ['audit <- EventRaised(bye)']);

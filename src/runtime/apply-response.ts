@@ -18,7 +18,6 @@ import {
   eventOf,
   executionCompletedEvent,
   executionTerminatedEvent,
-  orchestratorCompletedEvent,
   orchestratorStartedEvent,
   subOrchestrationInstanceCompletedEvent,
   subOrchestrationInstanceFailedEvent,
@@ -32,7 +31,9 @@ import type { InstanceMessage, TurnResult } from './turn.js';
  * The turn applier: turns an OrchestratorResponse into the TurnResult a backend commits.
  *
  * History of an ordinary turn: the stored history, then [OrchestratorStarted, ...processed inbox
- * events], then one event per action in order, then OrchestratorCompleted. Invariants:
+ * events], then one event per action in order. No OrchestratorCompleted closes the turn: the
+ * Durable Task Scheduler records none, and the SDKs' tests count the events of its histories.
+ * Invariants:
  * - one completion: actions after the first completeOrchestration are ignored;
  * - `numEventsProcessed` (when set) records only that prefix of the request's new events; the
  *   rest is requeued;
@@ -101,9 +102,6 @@ export function applyResponse(plan: ExecutePlan, response: OrchestratorResponse,
     });
   }
   if (completion) complete(context, completion.id, completion.action);
-  const turnCompleted = orchestratorCompletedEvent(now);
-  state.append(turnCompleted);
-  outbox.historyEvents.push(turnCompleted);
 
   if (terminate?.recurse && state.isCompleted) {
     for (const created of state.pendingSubOrchestrations) {

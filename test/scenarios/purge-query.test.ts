@@ -133,11 +133,9 @@ export function purgeScenarios(factory: StoreFactory): void {
         'orchestratorStarted',
         'executionStarted',
         'taskScheduled',
-        'orchestratorCompleted',
         'orchestratorStarted',
         'taskCompleted',
         'executionCompleted',
-        'orchestratorCompleted',
       ]);
       const history = await client.getOrchestrationHistory(id);
       const values = history.map((e) => e.eventType);
