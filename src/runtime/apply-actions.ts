@@ -1,8 +1,11 @@
+import { create } from '@bufbuild/protobuf';
 import { timestampMs } from '@bufbuild/protobuf/wkt';
-import type {
-  CreateSubOrchestrationAction,
-  HistoryEvent,
-  OrchestratorAction,
+import {
+  TaskFailureDetailsSchema,
+  type CreateSubOrchestrationAction,
+  type HistoryEvent,
+  type OrchestratorAction,
+  type TaskFailureDetails,
 } from '../proto/orchestrator_service_pb.js';
 import {
   eventRaisedEvent,
@@ -109,9 +112,41 @@ export function applyAction(context: ActionContext, action: OrchestratorAction):
       throw new Error(`applyAction does not apply ${type.case}; the turn applier handles it`);
     case 'sendEntityMessage':
     case undefined:
-      // Entities are not supported by this engine yet; an empty action carries nothing.
-      return;
+      throw new Error(`applyAction cannot carry out ${describeAction(action)}; the turn fails first`);
   }
+}
+
+/**
+ * What the engine cannot carry out: entity messages (entities are not supported yet) and an
+ * action of a type it does not know (from a newer protocol). Such an action fails the
+ * orchestration instead of being dropped, which would leave the instance waiting forever.
+ */
+export function isUnsupportedAction(action: OrchestratorAction): boolean {
+  const type = action.orchestratorActionType.case;
+  return type === 'sendEntityMessage' || type === undefined;
+}
+
+/** The failure an unsupported action ends the orchestration with. */
+export function unsupportedActionFailure(action: OrchestratorAction): TaskFailureDetails {
+  const reason =
+    action.orchestratorActionType.case === 'sendEntityMessage'
+      ? 'durable entities are not supported by this engine yet'
+      : 'the engine does not know this action type';
+  return create(TaskFailureDetailsSchema, {
+    errorType: 'UnsupportedAction',
+    errorMessage: `The orchestrator asked for ${describeAction(action)}, which cannot be carried out: ${reason}.`,
+    isNonRetriable: true,
+  });
+}
+
+function describeAction(action: OrchestratorAction): string {
+  const type = action.orchestratorActionType;
+  if (type.case === 'sendEntityMessage') {
+    const message = type.value.EntityMessageType.case;
+    return `a sendEntityMessage action (id ${action.id}${message !== undefined ? `, ${message}` : ''})`;
+  }
+  if (type.case === undefined) return `an action of an unknown type (id ${action.id})`;
+  return `a ${type.case} action (id ${action.id})`;
 }
 
 function applyCreateSubOrchestration(

@@ -13,7 +13,13 @@ import {
   type OrchestratorResponse,
   type TaskFailureDetails,
 } from '../proto/orchestrator_service_pb.js';
-import { applyAction, emptyOutbox, type ActionContext } from './apply-actions.js';
+import {
+  applyAction,
+  emptyOutbox,
+  isUnsupportedAction,
+  unsupportedActionFailure,
+  type ActionContext,
+} from './apply-actions.js';
 import {
   eventOf,
   executionCompletedEvent,
@@ -35,6 +41,8 @@ import type { InstanceMessage, TurnResult } from './turn.js';
  * Durable Task Scheduler records none, and the SDKs' tests count the events of its histories.
  * Invariants:
  * - one completion: actions after the first completeOrchestration are ignored;
+ * - no silent drops: an action the engine cannot carry out (an entity message, an unknown type)
+ *   fails the orchestration with an UnsupportedAction error naming it;
  * - `numEventsProcessed` (when set) records only that prefix of the request's new events; the
  *   rest is requeued;
  * - terminate is enforced: with an ExecutionTerminated among the processed events, the result is
@@ -89,8 +97,22 @@ export function applyResponse(plan: ExecutePlan, response: OrchestratorResponse,
     };
   } else {
     const applied = completionIndex >= 0 ? response.actions.slice(0, completionIndex) : response.actions;
-    for (const action of applied) applyAction(context, action);
-    completion = answered;
+    const unsupported = applied.find(isUnsupportedAction);
+    if (unsupported) {
+      // Never dropped silently: the orchestration fails, naming the action, and nothing of the
+      // response is applied.
+      completion = {
+        id: -1,
+        action: {
+          orchestrationStatus: OrchestrationStatus.FAILED,
+          result: undefined,
+          failureDetails: unsupportedActionFailure(unsupported),
+        },
+      };
+    } else {
+      for (const action of applied) applyAction(context, action);
+      completion = answered;
+    }
   }
 
   if (completion?.action.orchestrationStatus === OrchestrationStatus.CONTINUED_AS_NEW) {
