@@ -157,25 +157,37 @@ export async function commitTurn(
 }
 
 /**
- * Puts carried-over events back where the turn took them from: the last consumed inbox ids, in
- * order, so they are leased before events that arrived during the turn (continue-as-new with
- * saved events keeps the arrival order). Any beyond the consumed count go to the end.
+ * Puts events back into the instance's inbox (continue-as-new carry-over, unprocessed events)
+ * ahead of every event still there, in order: those were consumed in this turn or earlier ones,
+ * so everything left arrived after them and is moved behind (new ids, same visibility). The
+ * instance is locked against new inbox rows first, so none slips in between with an id lower
+ * than the requeued ones. (Two such commits that message each other may deadlock; PostgreSQL
+ * aborts one and the commit is retried.)
  */
 async function requeue(
   w: WriteScope,
   item: OrchestrationWorkItem,
   events: readonly HistoryEvent[],
 ): Promise<void> {
-  const consumedIds = item.inboxIds.map(Number).sort((a, b) => a - b);
-  const reused = consumedIds.slice(Math.max(0, consumedIds.length - events.length));
-  const inPlace = events.slice(0, reused.length);
-  if (inPlace.length > 0) {
-    await w.tx.query(w.s.REQUEUE_INBOX_AT_IDS, [item.instanceId, reused, inPlace.map(encodeEvent)]);
-  }
+  const { tx, s } = w;
+  await tx.query(s.LOCK_INSTANCE_INBOX, [item.instanceId]);
+  const later = (
+    await tx.query<{ event: Uint8Array; visible_at: number; lease_count: number }>(s.TAKE_INBOX_OF, [
+      item.instanceId,
+    ])
+  ).rows;
   await insertInboxBatch(
     w,
-    events.slice(reused.length).map((event) => ({ targetInstanceId: item.instanceId, event })),
+    events.map((event) => ({ targetInstanceId: item.instanceId, event })),
   );
+  if (later.length > 0) {
+    await tx.query(s.INSERT_INBOX_ROWS, [
+      item.instanceId,
+      later.map((row) => row.event),
+      later.map((row) => row.visible_at),
+      later.map((row) => row.lease_count),
+    ]);
+  }
 }
 
 /** Adds events in order; those for instances that do not exist are dropped. Returns how many landed. */

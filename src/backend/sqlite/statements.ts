@@ -124,8 +124,12 @@ export function prepareStatements(db: Database.Database) {
     inboxVisibleNow: prepare<[{ id: string; now: number }]>(
       'UPDATE inbox SET visible_at = @now WHERE instance_id = @id AND visible_at > @now',
     ),
-    insertInboxAtId: prepare<[number, string, Uint8Array, number]>(
-      'INSERT INTO inbox (id, instance_id, event, visible_at) VALUES (?, ?, ?, ?)',
+    /** The inbox rows of an instance in arrival order, with what a move must keep. */
+    selectInboxOf: prepare<[string], { event: Uint8Array; visible_at: number; lease_count: number }>(
+      'SELECT event, visible_at, lease_count FROM inbox WHERE instance_id = ? ORDER BY id',
+    ),
+    insertInboxRow: prepare<[string, Uint8Array, number, number]>(
+      'INSERT INTO inbox (instance_id, event, visible_at, lease_count) VALUES (?, ?, ?, ?)',
     ),
     deleteInboxOf: prepare<[string]>('DELETE FROM inbox WHERE instance_id = ?'),
 

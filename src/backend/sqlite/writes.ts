@@ -144,18 +144,25 @@ export function commitTurn(
     changes.orchestrationWork = true;
   }
   for (const message of result.messages) deliverMessage(s, instanceId, message, now, changes);
-  // Requeued events (continue-as-new carry-over) take back the last consumed inbox ids, so they
-  // stay ahead of events that arrived during the turn; any beyond that count go to the end.
-  const consumedIds = item.inboxIds.map(Number).sort((a, b) => a - b);
-  const reusedIds = consumedIds.slice(Math.max(0, consumedIds.length - result.requeue.length));
-  result.requeue.forEach((event, index) => {
-    const id = reusedIds[index];
-    if (id !== undefined) s.insertInboxAtId.run(id, instanceId, encodeEvent(event), now);
-    else s.insertInbox.run(instanceId, encodeEvent(event), now);
+  if (result.requeue.length > 0) {
+    requeueAhead(s, instanceId, result.requeue, now);
     changes.orchestrationWork = true;
-  });
+  }
   // Events that arrived during the turn are leasable again now that the lease is released.
   if (s.hasVisibleInbox.get(instanceId, now)) changes.orchestrationWork = true;
+}
+
+/**
+ * Puts events back into an instance's inbox (continue-as-new carry-over, unprocessed events)
+ * ahead of every event still there, in order: those were consumed in this turn or earlier ones,
+ * so everything left in the inbox arrived after them. The rows left are moved behind (new ids,
+ * same visibility), however many there are.
+ */
+function requeueAhead(s: Statements, instanceId: string, events: readonly HistoryEvent[], now: number): void {
+  const later = s.selectInboxOf.all(instanceId);
+  s.deleteInboxOf.run(instanceId);
+  for (const event of events) s.insertInbox.run(instanceId, encodeEvent(event), now);
+  for (const row of later) s.insertInboxRow.run(instanceId, row.event, row.visible_at, row.lease_count);
 }
 
 function deliverMessage(

@@ -10,7 +10,7 @@ import {
   withBackend,
   type ConformanceFactory,
 } from './conformance-context.js';
-import { completingTurn, raisedEvent, timerCreatedEvent, turnResult } from './turn-builders.js';
+import { completingTurn, raisedEvent, startEvent, timerCreatedEvent, turnResult } from './turn-builders.js';
 
 /** Orchestration leases, commits, renewals, abandons and timers. */
 export function orchestrationConformanceTests(factory: ConformanceFactory): void {
@@ -278,6 +278,35 @@ export function orchestrationConformanceTests(factory: ConformanceFactory): void
       assert.deepEqual(
         next.newEvents.map((e) => eventOf(e, 'eventRaised')?.name),
         ['carried-1', 'carried-2', 'arrived-during-turn'],
+      );
+    });
+  });
+
+  test('more requeued events than the turn consumed all stay ahead of events that arrived during it', async () => {
+    await withBackend(factory, async (ctx) => {
+      await ctx.create('carry-more');
+      const first = await ctx.lease('carry-more');
+      await ctx.backend.commitOrchestrationTurn(first, turnResult('carry-more', await ctx.now()));
+      await ctx.backend.addEvent('carry-more', raisedEvent('go', await ctx.now()));
+      const item = await ctx.lease('carry-more');
+      assert.equal(item.newEvents.length, 1, 'the turn consumes one inbox row');
+      await ctx.backend.addEvent('carry-more', raisedEvent('arrived-during-turn', await ctx.now()));
+      const at = await ctx.now();
+      // Continue-as-new carrying three events buffered by earlier turns: four requeued, one consumed.
+      const carried = ['carried-1', 'carried-2', 'carried-3'].map((name) => raisedEvent(name, at));
+      await ctx.backend.commitOrchestrationTurn(
+        item,
+        turnResult('carry-more', at, {
+          historyReplaced: true,
+          requeue: [startEvent('carry-more', at, { executionId: 'exec-next' }), ...carried],
+        }),
+      );
+      const next = await ctx.lease('carry-more');
+      assert.deepEqual(
+        next.newEvents.map((e) =>
+          e.eventType.case === 'executionStarted' ? 'start' : eventOf(e, 'eventRaised')?.name,
+        ),
+        ['start', 'carried-1', 'carried-2', 'carried-3', 'arrived-during-turn'],
       );
     });
   });

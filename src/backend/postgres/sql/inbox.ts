@@ -29,12 +29,22 @@ export const INSERT_INBOX_BATCH = `
   FOR KEY SHARE OF i`;
 
 /**
- * Puts events back into an instance's inbox at the given (just consumed) row ids, so they keep
- * their place ahead of events that arrived during the turn. Runs after those rows were deleted.
+ * Locks an instance against new inbox rows until the transaction ends (FOR UPDATE conflicts with
+ * the FOR KEY SHARE every insert takes), and waits for inserts already under way to commit.
  */
-export const REQUEUE_INBOX_AT_IDS = `
-  INSERT INTO {schema}.inbox (id, instance_id, event, visible_at) OVERRIDING SYSTEM VALUE
-  SELECT r.id, $2, r.event, {now} FROM unnest($3::bigint[], $4::bytea[]) AS r(id, event)`;
+export const LOCK_INSTANCE_INBOX = `SELECT 1 FROM {schema}.instances WHERE id = $1 FOR UPDATE`;
+
+/** Takes every inbox row of an instance out, in arrival order, with what a move must keep. */
+export const TAKE_INBOX_OF = `
+  WITH taken AS (DELETE FROM {schema}.inbox WHERE instance_id = $1 RETURNING id, event, visible_at, lease_count)
+  SELECT event, visible_at, lease_count FROM taken ORDER BY id`;
+
+/** Adds rows to one instance's inbox in array order, keeping their visibility and lease count. */
+export const INSERT_INBOX_ROWS = `
+  INSERT INTO {schema}.inbox (instance_id, event, visible_at, lease_count)
+  SELECT $1, r.event, r.visible_at, r.lease_count
+  FROM unnest($2::bytea[], $3::bigint[], $4::integer[]) WITH ORDINALITY AS r(event, visible_at, lease_count, ord)
+  ORDER BY r.ord`;
 
 /**
  * Brings a PENDING instance's scheduled start forward to now, with its start event (its only
