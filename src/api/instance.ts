@@ -32,6 +32,10 @@ export interface InstanceQuery {
   readonly createdTo?: number;
   readonly instanceIdPrefix?: string;
   readonly namePrefix?: string;
+  /** Only instances completed at or after this time (epoch ms); running ones never match. */
+  readonly completedFrom?: number;
+  /** Exclusive upper bound on the completed time; running instances never match. */
+  readonly completedTo?: number;
   /** Page size; default 100. */
   readonly pageSize?: number;
   /** From a previous page; absent for the first page. Opaque. */

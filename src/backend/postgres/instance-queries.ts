@@ -36,6 +36,8 @@ function buildWhere(filter: InstanceFilter, after: readonly [number, string] | u
   if (filter.statuses && filter.statuses.length > 0) clause(sql.WHERE_STATUS_IN, [...filter.statuses]);
   if (filter.createdFrom !== undefined) clause(sql.WHERE_CREATED_FROM, filter.createdFrom);
   if (filter.createdTo !== undefined) clause(sql.WHERE_CREATED_BEFORE, filter.createdTo);
+  if (filter.completedFrom !== undefined) clause(sql.WHERE_COMPLETED_FROM, filter.completedFrom);
+  if (filter.completedTo !== undefined) clause(sql.WHERE_COMPLETED_BEFORE, filter.completedTo);
   if (filter.instanceIdPrefix) clause(sql.WHERE_ID_PREFIX, filter.instanceIdPrefix);
   if (filter.namePrefix) clause(sql.WHERE_NAME_PREFIX, filter.namePrefix);
   if (after) clause(sql.WHERE_AFTER, after[0], after[1]);

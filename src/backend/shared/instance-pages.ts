@@ -21,6 +21,8 @@ export interface InstanceFilter {
   readonly createdTo?: number;
   readonly instanceIdPrefix?: string;
   readonly namePrefix?: string;
+  readonly completedFrom?: number;
+  readonly completedTo?: number;
 }
 
 /** A WHERE clause (empty when nothing filters) and its parameters in order. */

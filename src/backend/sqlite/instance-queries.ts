@@ -37,6 +37,15 @@ function buildWhere(filter: InstanceFilter, after: readonly [number, string] | u
     clauses.push('created_at < ?');
     params.push(filter.createdTo);
   }
+  // A NULL completed_at (still running) never satisfies a bound.
+  if (filter.completedFrom !== undefined) {
+    clauses.push('completed_at >= ?');
+    params.push(filter.completedFrom);
+  }
+  if (filter.completedTo !== undefined) {
+    clauses.push('completed_at < ?');
+    params.push(filter.completedTo);
+  }
   // substr counts code points on TEXT, hence the spread; LIKE would be case-insensitive.
   if (filter.instanceIdPrefix) {
     clauses.push('id >= ? AND substr(id, 1, ?) = ?');
@@ -53,7 +62,7 @@ function buildWhere(filter: InstanceFilter, after: readonly [number, string] | u
   return { sql: clauses.length > 0 ? `WHERE ${clauses.join(' AND ')}` : '', params };
 }
 
-/** Runs instance queries, caching one prepared statement per filter shape (at most 2^6 shapes). */
+/** Runs instance queries, caching one prepared statement per filter shape (at most 2^8 shapes). */
 export class InstanceQueries {
   readonly #db: Database.Database;
   readonly #cache = new Map<string, Database.Statement>();

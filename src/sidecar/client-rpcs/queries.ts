@@ -60,8 +60,8 @@ async function queryInstances(
 
 /**
  * `lastInstanceKey` is the continuation token of the previous page. The completed-time range
- * (from inclusive, to exclusive) is applied to each page the store returns, so a page may hold
- * fewer ids than asked while more follow: keep reading while a key comes back.
+ * (from inclusive, to exclusive; running instances never match) is part of the store query, so
+ * every page is full until the last, and the last carries no key.
  */
 async function listInstanceIds(
   deps: ClientRpcDeps,
@@ -71,31 +71,15 @@ async function listInstanceIds(
   const token = nonEmpty(request.lastInstanceKey);
   const completedFrom = timeOf(request.completedTimeFrom);
   const completedTo = timeOf(request.completedTimeTo);
-  const query: InstanceQuery = {
+  const page = await deps.client.listInstanceIds({
     ...(request.runtimeStatus.length > 0 && { statuses: request.runtimeStatus }),
+    ...(completedFrom !== undefined && { completedFrom }),
+    ...(completedTo !== undefined && { completedTo }),
     ...(request.pageSize > 0 && { pageSize: request.pageSize }),
     ...(token !== undefined && { continuationToken: token }),
-  };
-  let ids: readonly string[];
-  let next: string | undefined;
-  if (completedFrom === undefined && completedTo === undefined) {
-    const page = await deps.client.listInstanceIds(query);
-    ids = page.items;
-    next = page.continuationToken;
-  } else {
-    const page = await deps.client.queryInstances({ ...query, includePayloads: false });
-    ids = page.items
-      .filter(
-        (state) =>
-          state.completedAt !== undefined &&
-          (completedFrom === undefined || state.completedAt >= completedFrom) &&
-          (completedTo === undefined || state.completedAt < completedTo),
-      )
-      .map((state) => state.instanceId);
-    next = page.continuationToken;
-  }
+  });
   return create(ListInstanceIdsResponseSchema, {
-    instanceIds: [...ids],
-    ...(next !== undefined && { lastInstanceKey: next }),
+    instanceIds: [...page.items],
+    ...(page.continuationToken !== undefined && { lastInstanceKey: page.continuationToken }),
   });
 }

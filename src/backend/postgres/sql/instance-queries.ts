@@ -15,6 +15,9 @@ export const WHERE_STATUS_IN = `status = ANY({param}::integer[])`;
 /** Bounds may be fractional milliseconds: compared as double precision, exactly as given. */
 export const WHERE_CREATED_FROM = `created_at >= {param}::double precision`;
 export const WHERE_CREATED_BEFORE = `created_at < {param}::double precision`;
+/** A NULL completed_at (still running) never satisfies a bound. */
+export const WHERE_COMPLETED_FROM = `completed_at >= {param}::double precision`;
+export const WHERE_COMPLETED_BEFORE = `completed_at < {param}::double precision`;
 /** The range lets the primary key index narrow the scan; starts_with keeps it exact. */
 export const WHERE_ID_PREFIX = `id >= {param} AND starts_with(id, {param})`;
 export const WHERE_NAME_PREFIX = `starts_with(name, {param})`;
