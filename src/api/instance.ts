@@ -54,4 +54,13 @@ export interface PurgeFilter {
   readonly createdFrom?: number;
   readonly createdTo?: number;
   readonly statuses?: readonly OrchestrationStatus[];
+  /** At most this many instances, the oldest created first (a batch); default all. */
+  readonly limit?: number;
+}
+
+/** What a purge bounded in time did. */
+export interface PurgeResult {
+  readonly deletedInstanceCount: number;
+  /** False when time ran out before every matching instance was purged: purge again for the rest. */
+  readonly isComplete: boolean;
 }

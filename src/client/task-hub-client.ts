@@ -5,7 +5,13 @@ import {
   NotCompletedError,
   ShutdownError,
 } from '../api/errors.js';
-import type { InstancePage, InstanceQuery, InstanceState, PurgeFilter } from '../api/instance.js';
+import type {
+  InstancePage,
+  InstanceQuery,
+  InstanceState,
+  PurgeFilter,
+  PurgeResult,
+} from '../api/instance.js';
 import { isTerminalStatus, OrchestrationStatus, statusName } from '../api/status.js';
 import type { HistoryEvent } from '../proto/orchestrator_service_pb.js';
 import { newExecutionId } from '../runtime/execution-id.js';
@@ -35,6 +41,7 @@ import {
 import { assertNonEmptyName, assertValidInstanceId, newInstanceId } from './instance-id.js';
 import { assertPayloadSize, serializePayload } from './payload.js';
 import { InstanceUpdateRouter } from './instance-update-router.js';
+import { purgeWithin, type TimedPurgeOptions } from './timed-purge.js';
 import { waitForInstance, type PendingWait, type WaitDependencies } from './wait-for-instance.js';
 
 const TERMINAL_STATUSES: readonly OrchestrationStatus[] = [
@@ -176,6 +183,15 @@ export class TaskHubClient {
   async purgeOrchestrations(filter: PurgeFilter): Promise<number> {
     this.#assertOpen();
     return this.#options.backend.purgeInstances(filter);
+  }
+
+  /**
+   * Deletes the terminal instances matching the filter in batches until none is left or
+   * `timeoutMs` has passed; `isComplete` says which. At least one batch is deleted.
+   */
+  async purgeOrchestrationsWithin(filter: PurgeFilter, options: TimedPurgeOptions): Promise<PurgeResult> {
+    this.#assertOpen();
+    return purgeWithin(this.#options.backend, filter, options);
   }
 
   /** One page of instances matching the query. */

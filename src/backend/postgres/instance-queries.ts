@@ -84,8 +84,15 @@ export class InstanceQueries {
     const statuses = filter.statuses ? filter.statuses.filter(isTerminalStatus) : TERMINAL_STATUSES;
     if (statuses.length === 0) return [];
     const where = buildWhere({ ...filter, statuses }, undefined);
-    const text = sql.DELETE_MATCHING.replace('{where}', where.sql);
-    const { rows } = await tx.query<{ id: string }>(compileStatement(text, this.#quotedSchema), where.params);
+    const limited = filter.limit !== undefined;
+    const text = limited
+      ? sql.DELETE_MATCHING_BATCH.replace('{where}', where.sql).replace(
+          '{limit}',
+          `$${where.params.length + 1}`,
+        )
+      : sql.DELETE_MATCHING.replace('{where}', where.sql);
+    const params = limited ? [...where.params, filter.limit] : where.params;
+    const { rows } = await tx.query<{ id: string }>(compileStatement(text, this.#quotedSchema), params);
     return rows.map((row) => row.id);
   }
 }

@@ -103,9 +103,10 @@ export class InstanceQueries {
     const statuses = filter.statuses ? filter.statuses.filter(isTerminalStatus) : TERMINAL_STATUSES;
     if (statuses.length === 0) return [];
     const where = buildWhere({ ...filter, statuses }, undefined);
-    const rows = this.#statement(`SELECT id FROM instances ${where.sql}`).all(...where.params) as {
-      id: string;
-    }[];
+    const limited = filter.limit !== undefined;
+    const text = `SELECT id FROM instances ${where.sql} ORDER BY created_at, id${limited ? ' LIMIT ?' : ''}`;
+    const params = limited ? [...where.params, filter.limit] : where.params;
+    const rows = this.#statement(text).all(...params) as { id: string }[];
     return rows.map((row) => row.id);
   }
 }

@@ -210,4 +210,44 @@ export function queryConformanceTests(factory: ConformanceFactory): void {
       ]);
     });
   });
+
+  test('purgeInstances with a limit deletes at most that many finished instances, oldest first', async () => {
+    await withBackend(factory, async (ctx) => {
+      for (const id of ['p-0', 'p-1', 'p-2']) await ctx.createCompleted(id);
+      await ctx.create('p-running');
+      assert.equal(await ctx.backend.purgeInstances({ limit: 2 }), 2);
+      assert.deepEqual((await ctx.backend.listInstanceIds({})).items, ['p-2', 'p-running']);
+      assert.equal(await ctx.backend.purgeInstances({ limit: 2 }), 1);
+      assert.equal(await ctx.backend.purgeInstances({ limit: 2 }), 0);
+      assert.deepEqual((await ctx.backend.listInstanceIds({})).items, ['p-running']);
+    });
+  });
+
+  test('a completed-time window selects in the store: full pages, running instances never match', async () => {
+    await withBackend(factory, async (ctx) => {
+      await ctx.createCompleted('early');
+      await ctx.advance(5);
+      const from = await ctx.now();
+      for (const id of ['in-0', 'in-1', 'in-2']) await ctx.createCompleted(id);
+      await ctx.create('running');
+      await ctx.advance(5);
+      const to = await ctx.now();
+      const first = await ctx.backend.listInstanceIds({ completedFrom: from, completedTo: to, pageSize: 2 });
+      assert.deepEqual(first.items, ['in-0', 'in-1']);
+      assert.ok(first.continuationToken);
+      const second = await ctx.backend.listInstanceIds({
+        completedFrom: from,
+        completedTo: to,
+        pageSize: 2,
+        continuationToken: first.continuationToken,
+      });
+      assert.deepEqual(second.items, ['in-2']);
+      assert.equal(second.continuationToken, undefined);
+      const states = await ctx.backend.queryInstances({ completedTo: from });
+      assert.deepEqual(
+        states.items.map((state) => state.instanceId),
+        ['early'],
+      );
+    });
+  });
 }

@@ -19,8 +19,10 @@ const MAX_BATCH_IDS = 500;
  * - one `instanceId` (with `recursive` for its sub-orchestrations): NOT_FOUND when absent,
  *   FAILED_PRECONDITION while it is not terminal (the Go engine's errors);
  * - a `purgeInstanceFilter` (created-time range, statuses): every terminal instance matching;
+ *   with a `timeout`, in batches until the time is up, and `isComplete` false when some are left
+ *   (the caller purges again for the rest);
  * - an `instanceBatch`: each terminal instance listed; absent or running ones are skipped.
- * `isComplete` is always true: every purge finishes within the call.
+ * Without a timeout every purge finishes within the call: `isComplete` is true.
  */
 export function purgeHandlers(deps: ClientRpcDeps): SidecarHandlers {
   return { purgeInstances: unaryHandler((request) => purge(deps, request)) };
@@ -33,9 +35,16 @@ async function purge(deps: ClientRpcDeps, request: PurgeInstancesRequest): Promi
     case 'instanceId':
       deleted = await client.purgeOrchestration(request.request.value, { recursive: request.recursive });
       break;
-    case 'purgeInstanceFilter':
-      deleted = await client.purgeOrchestrations(purgeFilterOf(request.request.value));
-      break;
+    case 'purgeInstanceFilter': {
+      const filter = request.request.value;
+      if (filter.timeout === undefined) {
+        deleted = await client.purgeOrchestrations(purgeFilterOf(filter));
+        break;
+      }
+      const timeoutMs = Number(filter.timeout.seconds) * 1000 + filter.timeout.nanos / 1e6;
+      const result = await client.purgeOrchestrationsWithin(purgeFilterOf(filter), { timeoutMs });
+      return create(PurgeInstancesResponseSchema, result);
+    }
     case 'instanceBatch':
       deleted = await purgeBatch(deps, request.request.value.instanceIds, request.recursive);
       break;

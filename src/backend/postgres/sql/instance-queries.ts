@@ -11,6 +11,12 @@ export const SELECT_PAGE = `SELECT {columns} FROM {schema}.instances {where} ORD
 /** Deletes the instances a purge filter selects (history, inbox and tasks cascade). */
 export const DELETE_MATCHING = `DELETE FROM {schema}.instances {where} RETURNING id`;
 
+/** The same for at most `{limit}` instances, the oldest created first (one batch of a purge). */
+export const DELETE_MATCHING_BATCH = `
+  DELETE FROM {schema}.instances WHERE id IN (
+    SELECT id FROM {schema}.instances {where} ORDER BY created_at, id LIMIT {limit})
+  RETURNING id`;
+
 export const WHERE_STATUS_IN = `status = ANY({param}::integer[])`;
 /** Bounds may be fractional milliseconds: compared as double precision, exactly as given. */
 export const WHERE_CREATED_FROM = `created_at >= {param}::double precision`;
