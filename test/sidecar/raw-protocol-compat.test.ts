@@ -20,12 +20,13 @@ import {
   type OrchestratorRequest,
   type WorkItem,
 } from '../../src/proto/orchestrator_service_pb.js';
-import { Sidecar } from '../../src/sidecar/sidecar.js';
+import type { Sidecar } from '../../src/sidecar/sidecar.js';
 import { RawSidecarClient } from '../../src/sidecar/testing/raw-client.js';
 import type { StoreFactory } from '../scenarios/harness.js';
 import { postgresStore } from '../scenarios/postgres-store.js';
 import { sqliteStore } from '../scenarios/sqlite-store.js';
 import { waitUntil } from './harness.js';
+import { startStoreSidecar } from './store-sidecar.js';
 
 /** An event as `kind` or `kind(name)` for an EventRaised. */
 function shapeOf(event: HistoryEvent): string {
@@ -115,18 +116,10 @@ function rawSuite(factory: StoreFactory): void {
     let dispose: () => Promise<void> = async () => undefined;
 
     before(async () => {
-      const store = await factory.create();
-      sidecar = new Sidecar({
-        backend: store.backend,
-        shutdownGraceMs: 2_000,
-        worker: { pollIntervalMs: 200 },
-      });
-      dispose = async () => {
-        await sidecar.stop();
-        await store.dispose();
-      };
-      const { port } = await sidecar.start({ host: '127.0.0.1', port: 0 });
-      raw = new RawSidecarClient(`127.0.0.1:${port}`);
+      const started = await startStoreSidecar(factory);
+      sidecar = started.sidecar;
+      dispose = started.dispose;
+      raw = new RawSidecarClient(started.address);
       worker = new PartialWorker(raw);
       await worker.start();
       await waitUntil(() => sidecar.executor.stats().streams === 1, 'the worker stream');

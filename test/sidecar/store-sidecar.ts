@@ -22,6 +22,32 @@ export interface SdkEnv {
   readonly factory: StoreFactory;
 }
 
+/** A sidecar over a fresh store of `factory`, listening on a free port; `dispose` stops both. */
+export async function startStoreSidecar(
+  factory: StoreFactory,
+): Promise<{ readonly sidecar: Sidecar; readonly address: string; readonly dispose: () => Promise<void> }> {
+  const store = await factory.create();
+  const sidecar = new Sidecar({
+    backend: store.backend,
+    shutdownGraceMs: 2_000,
+    worker: { pollIntervalMs: 200 },
+  });
+  const dispose = async (): Promise<void> => {
+    try {
+      await sidecar.stop();
+    } finally {
+      await store.dispose();
+    }
+  };
+  try {
+    const { port } = await sidecar.start({ host: '127.0.0.1', port: 0 });
+    return { sidecar, address: `127.0.0.1:${port}`, dispose };
+  } catch (err) {
+    await dispose();
+    throw err;
+  }
+}
+
 export function sdkSuite(
   area: string,
   factory: StoreFactory,
@@ -33,18 +59,9 @@ export function sdkSuite(
     let dispose: (() => Promise<void>) | undefined;
 
     before(async () => {
-      const store = await factory.create();
-      const sidecar = new Sidecar({
-        backend: store.backend,
-        shutdownGraceMs: 2_000,
-        worker: { pollIntervalMs: 200 },
-      });
-      dispose = async () => {
-        await sidecar.stop();
-        await store.dispose();
-      };
-      const { port } = await sidecar.start({ host: '127.0.0.1', port: 0 });
-      const address = `127.0.0.1:${port}`;
+      const started = await startStoreSidecar(factory);
+      dispose = started.dispose;
+      const { sidecar, address } = started;
       const worker = new TaskHubGrpcWorker({ hostAddress: address, logger: new NoOpLogger() });
       register(worker);
       await worker.start();
