@@ -68,6 +68,26 @@ export function messageConformanceTests(factory: ConformanceFactory): void {
     });
   });
 
+  test('a start message for a completed id replaces it (a retried sub-orchestration)', async () => {
+    await withBackend(factory, async (ctx) => {
+      await ctx.createCompleted('retried', '"first attempt"');
+      await ctx.create('p2');
+      const parentItem = await ctx.lease('p2');
+      const at = await ctx.now();
+      await ctx.backend.commitOrchestrationTurn(
+        parentItem,
+        turnResult('p2', at, {
+          messages: [{ targetInstanceId: 'retried', event: childStart('p2', 'retried', 3, at) }],
+        }),
+      );
+      const state = await ctx.backend.getInstance('retried', true);
+      assert.equal(state?.status, OrchestrationStatus.PENDING);
+      assert.equal(state?.output, undefined);
+      const childItem = await ctx.lease('retried');
+      assert.deepEqual(kinds(childItem.newEvents), ['executionStarted']);
+    });
+  });
+
   test('an event message reaches an existing target, at its visibleAt', async () => {
     await withBackend(factory, async (ctx) => {
       await ctx.create('sender');
