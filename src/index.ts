@@ -9,6 +9,12 @@ export * from './client/index.js';
 export * from './sdk/index.js';
 export * from './embedded/index.js';
 export {
+  MIN_RETENTION_MS,
+  RetentionSweeper,
+  type RetentionOptions,
+  type RetentionPolicy,
+} from './retention/index.js';
+export {
   DEFAULT_CATCHUP_WINDOW_MS,
   OVERLAP_POLICIES,
   SCHEDULE_TAG,

@@ -54,6 +54,8 @@ export interface PurgeFilter {
   readonly createdFrom?: number;
   readonly createdTo?: number;
   readonly statuses?: readonly OrchestrationStatus[];
+  /** Only instances completed before this time (epoch ms): what a retention policy purges. */
+  readonly completedTo?: number;
   /** At most this many instances, the oldest created first (a batch); default all. */
   readonly limit?: number;
 }

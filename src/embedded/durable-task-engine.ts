@@ -7,6 +7,8 @@ import { SILENT_LOGGER, type Logger } from '../logging/logger.js';
 import { Registry } from '../sdk/registry.js';
 import { registerScheduleTasks, ScheduleClient } from '../schedules/index.js';
 import { layeredLookup } from '../schedules/layered-lookup.js';
+import { assertValidRetentionPolicy } from '../retention/retention-policy.js';
+import { RetentionSweeper, type RetentionOptions } from '../retention/retention-sweeper.js';
 import { TaskHubWorker, type TaskHubWorkerOptions } from '../worker/index.js';
 
 export interface DurableTaskEngineOptions {
@@ -20,6 +22,8 @@ export interface DurableTaskEngineOptions {
   readonly client?: Omit<TaskHubClientOptions, 'backend' | 'logger'>;
   /** Default: silent. */
   readonly logger?: Logger;
+  /** Purge finished instances in the background once older than the policy says. Default: keep all. */
+  readonly retention?: Omit<RetentionOptions, 'logger'>;
 }
 
 /**
@@ -38,10 +42,12 @@ export class DurableTaskEngine {
   /** Durable schedules: orchestrations started on a cron expression or an interval. */
   readonly schedules: ScheduleClient;
   readonly #worker: TaskHubWorker;
+  readonly #retention: RetentionSweeper | undefined;
   #stopping: Promise<void> | undefined;
 
   constructor(options: DurableTaskEngineOptions = {}) {
     const logger = options.logger ?? SILENT_LOGGER;
+    if (options.retention) assertValidRetentionPolicy(options.retention.policy);
     this.backend = options.backend ?? new SqliteBackend();
     this.registry = options.registry ?? new Registry();
     this.client = new TaskHubClient({
@@ -59,16 +65,24 @@ export class DurableTaskEngine {
       ),
       logger: logger.child({ component: 'worker' }),
     });
+    this.#retention = options.retention
+      ? new RetentionSweeper(this.backend, {
+          ...options.retention,
+          logger: logger.child({ component: 'retention' }),
+        })
+      : undefined;
   }
 
   async start(): Promise<void> {
     await this.backend.start();
     await this.#worker.start();
+    this.#retention?.start();
   }
 
   stop(): Promise<void> {
     this.#stopping ??= (async () => {
       try {
+        await this.#retention?.stop();
         await this.client.stop();
         await this.#worker.stop();
       } finally {
