@@ -39,7 +39,9 @@ export class RetentionSweeper {
   readonly #logger: LogSink;
   #timer: TimerHandle | undefined;
   #sweeping: Promise<void> | undefined;
-  #stopped = true;
+  #started = false;
+  /** Set by stop(): the sweep in progress ends after its current batch. */
+  #stopping = false;
   #purged = 0;
 
   constructor(backend: Backend, options: RetentionOptions) {
@@ -58,13 +60,15 @@ export class RetentionSweeper {
   }
 
   start(): void {
-    if (!this.#stopped) return;
-    this.#stopped = false;
+    if (this.#started) return;
+    this.#started = true;
+    this.#stopping = false;
     this.#schedule(FIRST_SWEEP_DELAY_MS);
   }
 
   async stop(): Promise<void> {
-    this.#stopped = true;
+    this.#started = false;
+    this.#stopping = true;
     this.#timer?.cancel();
     this.#timer = undefined;
     await this.#sweeping;
@@ -91,14 +95,14 @@ export class RetentionSweeper {
         limit: this.#batchSize,
       });
       total += purged;
-      if (purged < this.#batchSize || this.#stopped) break;
+      if (purged < this.#batchSize || this.#stopping) break;
       await new Promise<void>((resolve) => this.#clock.setTimer(this.#pauseMs, resolve));
     }
     return total;
   }
 
   #schedule(delayMs: number): void {
-    if (this.#stopped) return;
+    if (!this.#started) return;
     this.#timer = this.#clock.setTimer(delayMs, () => {
       this.#timer = undefined;
       this.#sweeping = this.sweep()
