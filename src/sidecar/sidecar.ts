@@ -9,7 +9,7 @@ import { RemoteExecutor, type RemoteExecutorOptions } from '../executor/remote/i
 import { SILENT_LOGGER, type Logger } from '../logging/logger.js';
 import { TaskHubWorker, type TaskHubWorkerOptions } from '../worker/index.js';
 import { createClientHandlers } from './client-rpcs/index.js';
-import { SidecarServer } from './sidecar-server.js';
+import { SidecarServer, type ConnectionLimits } from './sidecar-server.js';
 
 export interface SidecarOptions {
   /** The store. Started by `start()`, stopped by `stop()`. */
@@ -29,6 +29,8 @@ export interface SidecarOptions {
   readonly executor?: Omit<RemoteExecutorOptions, 'logger'>;
   /** How long `stop()` lets open calls finish before cancelling them. Default 5 s. */
   readonly shutdownGraceMs?: number;
+  /** Keepalive pings and the idle cut-off of client connections (see ConnectionLimits). */
+  readonly connections?: Partial<ConnectionLimits>;
 }
 
 export interface SidecarListenOptions {
@@ -102,6 +104,7 @@ export class Sidecar {
         'grpc.max_send_message_length': maxMessageBytes,
       },
       logger: this.#logger,
+      ...(options.connections && { connections: options.connections }),
       ...(options.shutdownGraceMs !== undefined && { shutdownGraceMs: options.shutdownGraceMs }),
     });
   }
