@@ -72,6 +72,7 @@ const CONFIG: WorkLoopConfig = {
   name: 'test worker',
   maxConcurrent: 2,
   lockDurationMs: 30_000,
+  renewIntervalMs: 15_000,
   pollIntervalMs: 1_000,
 };
 
@@ -84,8 +85,10 @@ class Harness<S extends FakeSource = FakeSource> {
 
   constructor(config: Partial<WorkLoopConfig> = {}, source?: S) {
     this.source = source ?? (new FakeSource() as S);
+    // A lock duration given alone renews at half of it, as the tests below expect.
+    const renewIntervalMs = config.renewIntervalMs ?? (config.lockDurationMs ?? CONFIG.lockDurationMs) / 2;
     this.handler = new WorkLoopHandler<Item>(
-      { ...CONFIG, ...config },
+      { ...CONFIG, renewIntervalMs, ...config },
       {
         source: this.source,
         clock: this.clock,
@@ -370,6 +373,19 @@ describe('work loop: leases', () => {
     h.source.renewals[0]?.reply.resolve(h.clock.now() + 30_000);
     await h.deliver();
     await h.advance(15_000);
+    assert.equal(h.source.renewals.length, 2);
+  });
+
+  test('renews at the configured interval', async () => {
+    const h = new Harness({ lockDurationMs: 9_000, renewIntervalMs: 3_000, maxConcurrent: 1 });
+    await h.leaseOne(item('a'));
+    await h.advance(2_999);
+    assert.equal(h.source.renewals.length, 0);
+    await h.advance(1);
+    assert.equal(h.source.renewals.length, 1);
+    h.source.renewals[0]?.reply.resolve(h.clock.now() + 9_000);
+    await h.deliver();
+    await h.advance(3_000);
     assert.equal(h.source.renewals.length, 2);
   });
 

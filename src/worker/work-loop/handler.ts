@@ -26,7 +26,7 @@ import type { LeasedWorkItem, WorkSource } from './work-source.js';
  * - after a fetch that found all it asked for the loop fetches again at once while slots remain;
  *   after one that found fewer it arms one wake-up timer for the store's next due time, capped by
  *   the poll interval (unless work was announced meanwhile: then it fetches again);
- * - a lease is renewed every half lock duration while its item is processed;
+ * - a lease is renewed every renewal interval while its item is processed;
  * - a failed item is abandoned with a growing delay (by its attempt count); an item whose lease
  *   was lost is not abandoned (it is no longer ours).
  *
@@ -41,8 +41,10 @@ export interface WorkLoopConfig {
   readonly name: string;
   /** How many items are processed at once. */
   readonly maxConcurrent: number;
-  /** The lease length requested from the store; renewals happen at half of it. */
+  /** The lease length requested from the store. */
   readonly lockDurationMs: number;
+  /** How often a held lease is renewed; less than lockDurationMs. */
+  readonly renewIntervalMs: number;
   /** The longest the loop sleeps without asking the store (safety net for lost notifications). */
   readonly pollIntervalMs: number;
 }
@@ -282,7 +284,7 @@ export class WorkLoopHandler<T extends LeasedWorkItem> implements LoopHandler<Wo
       leaseLost: false,
     };
     this.#slots.set(slotId, slot);
-    this.#armRenewal(slotId, slot, this.#config.lockDurationMs / 2);
+    this.#armRenewal(slotId, slot, this.#config.renewIntervalMs);
     this.#startEffect(
       () => this.#deps.source.process(item, slot.controller.signal),
       (): WorkLoopEvent<T> => ({ kind: 'WorkDone', slotId, outcome: { kind: 'completed' } }),
@@ -354,7 +356,7 @@ export class WorkLoopHandler<T extends LeasedWorkItem> implements LoopHandler<Wo
     const slot = this.#slots.get(slotId);
     if (!slot) return;
     slot.renewing = false;
-    if (this.#phase === 'running') this.#armRenewal(slotId, slot, this.#config.lockDurationMs / 2);
+    if (this.#phase === 'running') this.#armRenewal(slotId, slot, this.#config.renewIntervalMs);
   }
 
   #onLeaseRenewFailed(slotId: number, error: unknown): void {
@@ -371,8 +373,9 @@ export class WorkLoopHandler<T extends LeasedWorkItem> implements LoopHandler<Wo
       { ...this.#deps.source.describe(slot.item), err: error },
       `${this.#config.name}: renewing a lease failed; retrying`,
     );
-    // A quarter of the lease is still left at worst: retry well before it runs out.
-    if (this.#phase === 'running') this.#armRenewal(slotId, slot, this.#config.lockDurationMs / 8);
+    // Most of the lease may be spent already: retry well before it runs out.
+    const retryMs = Math.min(this.#config.renewIntervalMs, this.#config.lockDurationMs / 8);
+    if (this.#phase === 'running') this.#armRenewal(slotId, slot, retryMs);
   }
 
   #abandon(item: T, delayMs: number): void {
