@@ -3,7 +3,7 @@ import { assertNever } from '../../loop/assert-never.js';
 import type { LoopHandler } from '../../loop/loop.js';
 import type { Clock, TimerHandle } from '../clock.js';
 import type { LogSink } from '../../logging/logger.js';
-import { fetchRetryDelayMs, MIN_WAKE_DELAY_MS, retryDelayMs } from './delays.js';
+import { abandonRetryDelayMs, fetchRetryDelayMs, MIN_WAKE_DELAY_MS, retryDelayMs } from './delays.js';
 import type { WorkLoopEvent, WorkOutcome } from './events.js';
 import type { LeasedWorkItem, WorkSource } from './work-source.js';
 
@@ -28,9 +28,13 @@ import type { LeasedWorkItem, WorkSource } from './work-source.js';
  *   the poll interval (unless work was announced meanwhile: then it fetches again);
  * - a lease is renewed every renewal interval while its item is processed;
  * - a failed item is abandoned with a growing delay (by its attempt count); an item whose lease
- *   was lost is not abandoned (it is no longer ours).
+ *   was lost is not abandoned (it is no longer ours);
+ * - an abandon that fails (the store is unreachable) is tried again with a short backoff until it
+ *   succeeds, the lease is reported lost, or a lock duration has passed (then the lease has
+ *   expired and the item is visible anyway), so work interrupted by an outage resumes right after
+ *   it instead of at its lease expiry.
  *
- * Shutdown: stop fetching, cancel the timers, abort every slot (their items are abandoned with
+ * Shutdown: stop fetching, cancel the timers (abandon retries too: those leases expire), abort every slot (their items are abandoned with
  * no delay unless they completed), wait until every effect has settled, then answer every
  * Shutdown reply. Effects are promises whose outcome is posted back as an event; handlers
  * never await I/O.
@@ -55,6 +59,16 @@ export interface WorkLoopDeps<T extends LeasedWorkItem> {
   /** Delivers an event to this handler's loop; false once the loop is closed. */
   readonly post: (event: WorkLoopEvent<T>) => boolean;
   readonly logger: LogSink;
+}
+
+/** An abandon in progress: tried again while the store refuses it. */
+interface PendingAbandon<T> {
+  readonly item: T;
+  readonly delayMs: number;
+  /** When the first try failed; retries stop a lock duration later. */
+  firstFailureAt: number | undefined;
+  failures: number;
+  timer: TimerHandle | undefined;
 }
 
 interface Slot<T> {
@@ -92,6 +106,8 @@ export class WorkLoopHandler<T extends LeasedWorkItem> implements LoopHandler<Wo
   #wakeTimer: TimerHandle | undefined;
   #wakeGeneration = 0;
   #pendingEffects = 0;
+  readonly #abandons = new Map<number, PendingAbandon<T>>();
+  #nextAbandonId = 1;
   #shutdownReplies: { resolve(): void }[] = [];
 
   constructor(config: WorkLoopConfig, deps: WorkLoopDeps<T>) {
@@ -149,13 +165,15 @@ export class WorkLoopHandler<T extends LeasedWorkItem> implements LoopHandler<Wo
         break;
       case 'Abandoned':
         this.#effectSettled();
-        if (event.error !== undefined) {
-          this.#deps.logger.warn(
-            { instanceId: event.instanceId, err: event.error },
-            `${this.#config.name}: abandoning a work item failed; its lease will expire`,
-          );
-        }
+        this.#onAbandoned(event.retryId, event.error);
         break;
+      case 'AbandonRetryDue': {
+        const pending = this.#abandons.get(event.retryId);
+        if (pending === undefined || pending.timer === undefined) break;
+        pending.timer = undefined;
+        this.#startAbandon(event.retryId, pending);
+        break;
+      }
       case 'Shutdown':
         if (this.#phase === 'stopped') event.reply.resolve();
         else this.#shutdownReplies.push(event.reply);
@@ -177,6 +195,7 @@ export class WorkLoopHandler<T extends LeasedWorkItem> implements LoopHandler<Wo
    */
   dispose(): void {
     this.#cancelWakeUp();
+    this.#cancelAbandonRetries();
     for (const slot of this.#slots.values()) {
       slot.renewTimer?.cancel();
       slot.renewTimer = undefined;
@@ -379,12 +398,67 @@ export class WorkLoopHandler<T extends LeasedWorkItem> implements LoopHandler<Wo
   }
 
   #abandon(item: T, delayMs: number): void {
-    const instanceId = item.instanceId;
+    const retryId = this.#nextAbandonId++;
+    const pending: PendingAbandon<T> = {
+      item,
+      delayMs,
+      firstFailureAt: undefined,
+      failures: 0,
+      timer: undefined,
+    };
+    this.#abandons.set(retryId, pending);
+    this.#startAbandon(retryId, pending);
+  }
+
+  #startAbandon(retryId: number, pending: PendingAbandon<T>): void {
+    const { instanceId } = pending.item;
     this.#startEffect(
-      () => this.#deps.source.abandon(item, delayMs),
-      (): WorkLoopEvent<T> => ({ kind: 'Abandoned', instanceId }),
-      (error): WorkLoopEvent<T> => ({ kind: 'Abandoned', instanceId, error }),
+      () => this.#deps.source.abandon(pending.item, pending.delayMs),
+      (): WorkLoopEvent<T> => ({ kind: 'Abandoned', instanceId, retryId }),
+      (error): WorkLoopEvent<T> => ({ kind: 'Abandoned', instanceId, retryId, error }),
     );
+  }
+
+  #onAbandoned(retryId: number, error: unknown): void {
+    const pending = this.#abandons.get(retryId);
+    if (pending === undefined) return;
+    const fields = this.#deps.source.describe(pending.item);
+    const now = this.#deps.clock.now();
+    pending.firstFailureAt ??= now;
+    const expired = now - pending.firstFailureAt >= this.#config.lockDurationMs;
+    if (error === undefined || isDurableTaskError(error, 'LOCK_LOST') || expired) {
+      this.#abandons.delete(retryId);
+      if (error !== undefined && !isDurableTaskError(error, 'LOCK_LOST')) {
+        this.#deps.logger.warn(
+          { ...fields, err: error, failures: pending.failures + 1 },
+          `${this.#config.name}: abandoning a work item kept failing; its lease expires instead`,
+        );
+      }
+      return;
+    }
+    if (this.#phase !== 'running') {
+      this.#abandons.delete(retryId);
+      return;
+    }
+    pending.failures++;
+    const delay = abandonRetryDelayMs(pending.failures, this.#config.pollIntervalMs);
+    if (pending.failures === 1) {
+      this.#deps.logger.warn(
+        { ...fields, err: error, retryInMs: delay },
+        `${this.#config.name}: abandoning a work item failed; retrying until the store answers`,
+      );
+    }
+    pending.timer = this.#deps.clock.setTimer(delay, () => {
+      this.#deps.post({ kind: 'AbandonRetryDue', retryId });
+    });
+  }
+
+  #cancelAbandonRetries(): void {
+    for (const [retryId, pending] of this.#abandons) {
+      if (pending.timer === undefined) continue; // a try in flight settles as an effect
+      pending.timer.cancel();
+      this.#abandons.delete(retryId);
+    }
   }
 
   #beginShutdown(): void {
@@ -392,6 +466,7 @@ export class WorkLoopHandler<T extends LeasedWorkItem> implements LoopHandler<Wo
     this.#phase = 'stopping';
     this.#recheck = false;
     this.#cancelWakeUp();
+    this.#cancelAbandonRetries();
     const reason = new ShutdownError(this.#config.name);
     for (const slot of this.#slots.values()) {
       slot.renewTimer?.cancel();
