@@ -4,7 +4,7 @@ import { InvalidArgumentError } from '../api/errors.js';
 import { type RemoteExecutor } from '../executor/remote/index.js';
 import { sidecarMethods, sidecarServiceDefinition, type SidecarHandlers } from './service-definition.js';
 import { unimplementedHandler } from './unimplemented.js';
-import { WorkItemsService } from './work-items-service.js';
+import { WorkItemsService, type WorkItemsServiceOptions } from './work-items-service.js';
 
 export interface SidecarServerOptions {
   /** Runs work on the SDK workers connected over GetWorkItems. Started and stopped by its owner. */
@@ -15,6 +15,8 @@ export interface SidecarServerOptions {
   readonly shutdownGraceMs?: number;
   /** Keepalive pings and the idle cut-off of client connections (see ConnectionLimits). */
   readonly connections?: Partial<ConnectionLimits>;
+  /** Limits on GetWorkItems streams (see WorkItemsServiceOptions). */
+  readonly workItemStreams?: Pick<WorkItemsServiceOptions, 'maxStreams' | 'maxStreamsPerConnection'>;
   /** Passed to the grpc-js server last (message size limits, …); wins over `connections`. */
   readonly serverOptions?: grpc.ServerOptions;
   readonly logger?: LogSink;
@@ -91,7 +93,10 @@ export class SidecarServer {
     this.#options = options;
     this.#logger = options.logger ?? SILENT_LOGGER;
     this.#connectionOptions = connectionServerOptions(options.connections);
-    this.#workItems = new WorkItemsService(options.executor, { logger: this.#logger });
+    this.#workItems = new WorkItemsService(options.executor, {
+      ...options.workItemStreams,
+      logger: this.#logger,
+    });
   }
 
   /** Binds and serves; resolves with the bound port once listening. */
