@@ -23,6 +23,16 @@ describe('parseServeArgs', () => {
     });
   });
 
+  test('lease length and renewal interval', () => {
+    const options = serveOptions(['--lease-ms', '6000', '--lease-renew-ms=2000']);
+    assert.equal(options.leaseMs, 6000);
+    assert.equal(options.leaseRenewMs, 2000);
+    assert.equal(serveOptions(['--lease-renew-ms', '9000']).leaseRenewMs, 9000);
+    assert.throws(() => parseServeArgs(['--lease-renew-ms', '10000']), /must be less than the lease/);
+    assert.throws(() => parseServeArgs(['--lease-ms', '6000', '--lease-renew-ms', '6000']), /less than/);
+    assert.throws(() => parseServeArgs(['--lease-ms', '5']), /--lease-ms must be between/);
+  });
+
   test('every flag, in both --flag value and --flag=value forms', () => {
     const options = serveOptions([
       '--host',

@@ -1,6 +1,7 @@
 import { parseArgs } from 'node:util';
 import type { LogLevel } from '../logging/logger.js';
 import { DEFAULT_MAX_MESSAGE_BYTES, DEFAULT_SIDECAR_PORT } from '../sidecar/sidecar.js';
+import { WORKER_DEFAULTS } from '../worker/task-hub-worker.js';
 import { integerFlag } from './integer-flag.js';
 import {
   DEFAULT_POOL_SIZE,
@@ -16,6 +17,10 @@ export interface ServeOptions {
   readonly store: StoreLocation;
   readonly maxMessageBytes: number;
   readonly logLevel: LogLevel;
+  /** Lease length of a work item (`--lease-ms`); absent: the worker's default. */
+  readonly leaseMs?: number;
+  /** Lease renewal interval (`--lease-renew-ms`); absent: a third of the lease. */
+  readonly leaseRenewMs?: number;
 }
 
 export type ServeCommand =
@@ -23,6 +28,9 @@ export type ServeCommand =
 
 export const DEFAULT_DB = './durabletask.db';
 const LOG_LEVELS: readonly LogLevel[] = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'];
+const DEFAULT_LEASE_MS = WORKER_DEFAULTS.lockDurationMs;
+/** A day: longer leases only delay the takeover of a dead process's work. */
+const MAX_LEASE_MS = 86_400_000;
 /** gRPC message lengths are signed 32-bit. */
 const MAX_MESSAGE_LIMIT = 2 ** 31 - 1;
 
@@ -43,6 +51,11 @@ Options:
                               (default ${DEFAULT_SCHEMA})
   --pool-size <n>             PostgreSQL only: most pooled connections (default ${DEFAULT_POOL_SIZE})
   --max-message-size <bytes>  Largest gRPC message either way (default ${DEFAULT_MAX_MESSAGE_BYTES}, 64 MiB)
+  --lease-ms <ms>             How long a work item's lease lasts; the work of a killed sidecar
+                              on a shared PostgreSQL store resumes elsewhere within it
+                              (default 10000)
+  --lease-renew-ms <ms>       How often held leases are renewed, less than --lease-ms
+                              (default a third of it)
   --log-level <level>         ${LOG_LEVELS.join(' | ')} (default info); logs go to stderr
   -h, --help                  Show this help
 
@@ -64,6 +77,8 @@ export function parseServeArgs(args: readonly string[]): ServeCommand {
         'pool-size': { type: 'string' },
         'max-message-size': { type: 'string', default: String(DEFAULT_MAX_MESSAGE_BYTES) },
         'log-level': { type: 'string', default: 'info' },
+        'lease-ms': { type: 'string' },
+        'lease-renew-ms': { type: 'string' },
         help: { type: 'boolean', short: 'h', default: false },
       },
     }));
@@ -76,6 +91,13 @@ export function parseServeArgs(args: readonly string[]): ServeCommand {
     throw new UsageError(`--log-level must be one of ${LOG_LEVELS.join(', ')}; got '${logLevel}'.`);
   }
   if (values.host.trim() === '') throw new UsageError('--host must not be empty.');
+  const leaseMs = optionalInteger(values['lease-ms'], '--lease-ms', 100, MAX_LEASE_MS);
+  const leaseRenewMs = optionalInteger(values['lease-renew-ms'], '--lease-renew-ms', 10, MAX_LEASE_MS);
+  if (leaseRenewMs !== undefined && leaseRenewMs >= (leaseMs ?? DEFAULT_LEASE_MS)) {
+    throw new UsageError(
+      `--lease-renew-ms (${leaseRenewMs}) must be less than the lease (${leaseMs ?? DEFAULT_LEASE_MS} ms).`,
+    );
+  }
   return {
     kind: 'serve',
     options: {
@@ -84,6 +106,17 @@ export function parseServeArgs(args: readonly string[]): ServeCommand {
       store: parseStoreLocation(values.db, { schema: values.schema, poolSize: values['pool-size'] }),
       maxMessageBytes: integerFlag(values['max-message-size'], '--max-message-size', 1024, MAX_MESSAGE_LIMIT),
       logLevel,
+      ...(leaseMs !== undefined && { leaseMs }),
+      ...(leaseRenewMs !== undefined && { leaseRenewMs }),
     },
   };
+}
+
+function optionalInteger(
+  value: string | undefined,
+  flag: string,
+  min: number,
+  max: number,
+): number | undefined {
+  return value === undefined ? undefined : integerFlag(value, flag, min, max);
 }

@@ -24,6 +24,10 @@ export async function runServe(
     backend: openBackend(options.store, logger, 'durabletask-sidecar'),
     logger,
     maxMessageBytes: options.maxMessageBytes,
+    worker: {
+      ...(options.leaseMs !== undefined && { lockDurationMs: options.leaseMs }),
+      ...(options.leaseRenewMs !== undefined && { leaseRenewIntervalMs: options.leaseRenewMs }),
+    },
   });
   const store = describeStore(options.store);
   let onSignal!: (signal: string) => void;

@@ -1,4 +1,5 @@
 import type * as grpc from '@grpc/grpc-js';
+import * as http2 from 'node:http2';
 import type { WorkItemSink } from '../executor/remote/index.js';
 import type { GetWorkItemsRequest, WorkItem } from '../proto/orchestrator_service_pb.js';
 
@@ -7,20 +8,37 @@ type WorkItemsCall = grpc.ServerWritableStream<GetWorkItemsRequest, WorkItem>;
 /** A GetWorkItems call as the remote executor's sink: `write()` with its back-pressure signal. */
 export class GrpcWorkItemSink implements WorkItemSink {
   readonly id: string;
+  readonly peer: string;
   readonly #call: WorkItemsCall;
   #closed = false;
 
   constructor(id: string, call: WorkItemsCall) {
     this.id = id;
     this.#call = call;
+    this.peer = call.getPeer();
     flushBufferedWritesTogether(call);
   }
 
-  send(item: WorkItem): boolean {
+  send(item: WorkItem, delivered?: () => void): boolean {
     if (this.#closed || this.#call.cancelled || this.#call.writableEnded || this.#call.destroyed) {
       throw new Error(`work item stream ${this.id} is closed`);
     }
-    return this.#call.write(item);
+    // The write callback fires once HTTP/2 has sent the message (see flushBufferedWritesTogether).
+    return delivered === undefined ? this.#call.write(item) : this.#call.write(item, () => delivered());
+  }
+
+  /**
+   * Resets the HTTP/2 stream (RST_STREAM CANCEL): a graceful end would queue the status behind
+   * the messages the peer never reads, so it would never leave. The client sees CANCELLED.
+   */
+  reset(): void {
+    this.#closed = true;
+    const stream = http2StreamOf(this.#call);
+    if (stream === undefined || stream.destroyed) {
+      if (!this.#call.writableEnded && !this.#call.destroyed) this.#call.end();
+      return;
+    }
+    stream.close(http2.constants.NGHTTP2_CANCEL);
   }
 
   close(): void {
@@ -28,6 +46,30 @@ export class GrpcWorkItemSink implements WorkItemSink {
     this.#closed = true;
     if (!this.#call.cancelled && !this.#call.writableEnded && !this.#call.destroyed) this.#call.end();
   }
+}
+
+/**
+ * The HTTP/2 stream under a grpc-js server call: grpc-js has no API to reset a call, so it is
+ * found through the call's (intercepting) call chain. Undefined when the layout is not as known.
+ */
+function http2StreamOf(call: object): http2.ServerHttp2Stream | undefined {
+  let link: unknown = (call as { call?: unknown }).call;
+  for (let depth = 0; depth < 16 && typeof link === 'object' && link !== null; depth++) {
+    const stream = (link as { stream?: unknown }).stream;
+    if (isHttp2Stream(stream)) return stream;
+    link = (link as { nextCall?: unknown }).nextCall;
+  }
+  return undefined;
+}
+
+function isHttp2Stream(value: unknown): value is http2.ServerHttp2Stream {
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    typeof (value as http2.ServerHttp2Stream).close === 'function' &&
+    typeof (value as http2.ServerHttp2Stream).respond === 'function' &&
+    'session' in value
+  );
 }
 
 type WriteCallback = (error?: Error | null) => void;

@@ -1,4 +1,10 @@
-export { SidecarServer, type ListenOptions, type SidecarServerOptions } from './sidecar-server.js';
+export {
+  DEFAULT_CONNECTION_LIMITS,
+  SidecarServer,
+  type ConnectionLimits,
+  type ListenOptions,
+  type SidecarServerOptions,
+} from './sidecar-server.js';
 export {
   sidecarServiceDefinition,
   sidecarMethods,

@@ -1,9 +1,10 @@
 import { SILENT_LOGGER, type LogSink } from '../logging/logger.js';
 import * as grpc from '@grpc/grpc-js';
+import { InvalidArgumentError } from '../api/errors.js';
 import { type RemoteExecutor } from '../executor/remote/index.js';
 import { sidecarMethods, sidecarServiceDefinition, type SidecarHandlers } from './service-definition.js';
 import { unimplementedHandler } from './unimplemented.js';
-import { WorkItemsService } from './work-items-service.js';
+import { WorkItemsService, type WorkItemsServiceOptions } from './work-items-service.js';
 
 export interface SidecarServerOptions {
   /** Runs work on the SDK workers connected over GetWorkItems. Started and stopped by its owner. */
@@ -12,7 +13,11 @@ export interface SidecarServerOptions {
   readonly clientHandlers?: SidecarHandlers;
   /** How long `stop()` lets in-flight calls finish before cancelling them. Default 5 s. */
   readonly shutdownGraceMs?: number;
-  /** Passed to the grpc-js server (message size limits, keepalive, …). */
+  /** Keepalive pings and the idle cut-off of client connections (see ConnectionLimits). */
+  readonly connections?: Partial<ConnectionLimits>;
+  /** Limits on GetWorkItems streams (see WorkItemsServiceOptions). */
+  readonly workItemStreams?: Pick<WorkItemsServiceOptions, 'maxStreams' | 'maxStreamsPerConnection'>;
+  /** Passed to the grpc-js server last (message size limits, …); wins over `connections`. */
   readonly serverOptions?: grpc.ServerOptions;
   readonly logger?: LogSink;
 }
@@ -22,6 +27,50 @@ export interface ListenOptions {
   readonly host?: string;
   /** 0 picks a free port. */
   readonly port: number;
+}
+
+/**
+ * How the server keeps client connections honest. A peer that vanished without a FIN (a crashed
+ * host, a cut network, a frozen process) holds its streams and their work until a keepalive ping
+ * goes unanswered; a connection that never opens a call (or never speaks at all) is closed once
+ * idle, so forgotten or hostile sockets do not pile up.
+ */
+export interface ConnectionLimits {
+  /** Idle time of a connection before the server pings it. Default 30 s (under common 60 s proxy cut-offs). */
+  readonly keepaliveTimeMs: number;
+  /** How long a ping may go unanswered before the connection is dropped. Default 20 s (gRPC's default). */
+  readonly keepaliveTimeoutMs: number;
+  /**
+   * A connection with no call open for this long is closed (GOAWAY; clients reconnect on their
+   * next call). Default 5 min: far beyond a client's pause between calls.
+   */
+  readonly maxConnectionIdleMs: number;
+}
+
+export const DEFAULT_CONNECTION_LIMITS: ConnectionLimits = {
+  keepaliveTimeMs: 30_000,
+  keepaliveTimeoutMs: 20_000,
+  maxConnectionIdleMs: 300_000,
+};
+
+/** The grpc-js server options of `limits`, defaults filled in. */
+export function connectionServerOptions(limits: Partial<ConnectionLimits> = {}): grpc.ServerOptions {
+  const compiled = { ...DEFAULT_CONNECTION_LIMITS };
+  for (const key of Object.keys(DEFAULT_CONNECTION_LIMITS) as (keyof ConnectionLimits)[]) {
+    const value = limits[key];
+    if (value === undefined) continue;
+    if (!Number.isInteger(value) || value <= 0) {
+      throw new InvalidArgumentError(
+        `Sidecar connection option ${key} must be a positive integer, got ${value}.`,
+      );
+    }
+    compiled[key] = value;
+  }
+  return {
+    'grpc.keepalive_time_ms': compiled.keepaliveTimeMs,
+    'grpc.keepalive_timeout_ms': compiled.keepaliveTimeoutMs,
+    'grpc.max_connection_idle_ms': compiled.maxConnectionIdleMs,
+  };
 }
 
 const DEFAULT_SHUTDOWN_GRACE_MS = 5_000;
@@ -36,13 +85,18 @@ export class SidecarServer {
   readonly #options: SidecarServerOptions;
   readonly #logger: LogSink;
   readonly #workItems: WorkItemsService;
+  readonly #connectionOptions: grpc.ServerOptions;
   #server: grpc.Server | undefined;
   #stopping: Promise<void> | undefined;
 
   constructor(options: SidecarServerOptions) {
     this.#options = options;
     this.#logger = options.logger ?? SILENT_LOGGER;
-    this.#workItems = new WorkItemsService(options.executor, { logger: this.#logger });
+    this.#connectionOptions = connectionServerOptions(options.connections);
+    this.#workItems = new WorkItemsService(options.executor, {
+      ...options.workItemStreams,
+      logger: this.#logger,
+    });
   }
 
   /** Binds and serves; resolves with the bound port once listening. */
@@ -51,6 +105,7 @@ export class SidecarServer {
     const server = new grpc.Server({
       'grpc.max_receive_message_length': DEFAULT_MAX_MESSAGE_BYTES,
       'grpc.max_send_message_length': DEFAULT_MAX_MESSAGE_BYTES,
+      ...this.#connectionOptions,
       ...this.#options.serverOptions,
     });
     this.#server = server;

@@ -9,7 +9,7 @@ import { RemoteExecutor, type RemoteExecutorOptions } from '../executor/remote/i
 import { SILENT_LOGGER, type Logger } from '../logging/logger.js';
 import { TaskHubWorker, type TaskHubWorkerOptions } from '../worker/index.js';
 import { createClientHandlers } from './client-rpcs/index.js';
-import { SidecarServer } from './sidecar-server.js';
+import { SidecarServer, type ConnectionLimits, type SidecarServerOptions } from './sidecar-server.js';
 
 export interface SidecarOptions {
   /** The store. Started by `start()`, stopped by `stop()`. */
@@ -29,6 +29,10 @@ export interface SidecarOptions {
   readonly executor?: Omit<RemoteExecutorOptions, 'logger'>;
   /** How long `stop()` lets open calls finish before cancelling them. Default 5 s. */
   readonly shutdownGraceMs?: number;
+  /** Keepalive pings and the idle cut-off of client connections (see ConnectionLimits). */
+  readonly connections?: Partial<ConnectionLimits>;
+  /** Most GetWorkItems streams in total and per client connection. Defaults 256 and 16. */
+  readonly workItemStreams?: SidecarServerOptions['workItemStreams'];
 }
 
 export interface SidecarListenOptions {
@@ -102,6 +106,8 @@ export class Sidecar {
         'grpc.max_send_message_length': maxMessageBytes,
       },
       logger: this.#logger,
+      ...(options.connections && { connections: options.connections }),
+      ...(options.workItemStreams && { workItemStreams: options.workItemStreams }),
       ...(options.shutdownGraceMs !== undefined && { shutdownGraceMs: options.shutdownGraceMs }),
     });
   }

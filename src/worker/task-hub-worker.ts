@@ -39,8 +39,16 @@ export interface TaskHubWorkerOptions {
   readonly maxConcurrentOrchestrations?: number;
   /** Activities run at once. Default 32. */
   readonly maxConcurrentActivities?: number;
-  /** Lease length of a work item; renewed at half of it while the work runs. Default 30000 ms. */
+  /**
+   * Lease length of a work item. A process that dies keeps its work for at most this long before
+   * another one takes it over (on a store shared by several processes). Default 10000 ms.
+   */
   readonly lockDurationMs?: number;
+  /**
+   * How often a held lease is renewed while its work runs; less than lockDurationMs. Default a
+   * third of it, so two renewals can fail (a stalled event loop, a store hiccup) before it expires.
+   */
+  readonly leaseRenewIntervalMs?: number;
   /** Most inbox events one orchestration turn takes. Default 100. */
   readonly maxEventsPerTurn?: number;
   /**
@@ -66,16 +74,25 @@ export interface CompiledWorkerOptions {
   readonly maxConcurrentOrchestrations: number;
   readonly maxConcurrentActivities: number;
   readonly lockDurationMs: number;
+  readonly leaseRenewIntervalMs: number;
   readonly maxEventsPerTurn: number;
   readonly pollIntervalMs: number;
   readonly historyCacheInstances: number;
   readonly historyCacheEvents: number;
 }
 
+/**
+ * Default lease length. Short enough that the work of a killed process resumes elsewhere within
+ * seconds (the expiry is a due time the other processes wake up for), long enough that renewals
+ * every third of it survive a busy event loop.
+ */
+const DEFAULT_LOCK_DURATION_MS = 10_000;
+
 export const WORKER_DEFAULTS: CompiledWorkerOptions = {
   maxConcurrentOrchestrations: 16,
   maxConcurrentActivities: 32,
-  lockDurationMs: 30_000,
+  lockDurationMs: DEFAULT_LOCK_DURATION_MS,
+  leaseRenewIntervalMs: Math.floor(DEFAULT_LOCK_DURATION_MS / 3),
   maxEventsPerTurn: 100,
   pollIntervalMs: 1_000,
   historyCacheInstances: 5_000,
@@ -91,6 +108,14 @@ export function compileWorkerOptions(options: Partial<CompiledWorkerOptions>): C
       throw new InvalidArgumentError(`TaskHubWorker option ${key} must be a positive integer, got ${value}.`);
     }
     compiled[key] = value;
+  }
+  if (options.leaseRenewIntervalMs === undefined) {
+    compiled.leaseRenewIntervalMs = Math.max(1, Math.floor(compiled.lockDurationMs / 3));
+  } else if (compiled.leaseRenewIntervalMs >= compiled.lockDurationMs) {
+    throw new InvalidArgumentError(
+      `TaskHubWorker option leaseRenewIntervalMs (${compiled.leaseRenewIntervalMs}) must be less than ` +
+        `lockDurationMs (${compiled.lockDurationMs}).`,
+    );
   }
   return compiled;
 }
@@ -156,7 +181,11 @@ export class TaskHubWorker {
     this.#backend = options.backend;
     this.#logger = options.logger ?? SILENT_LOGGER;
     const { backend, executor } = options;
-    const common = { lockDurationMs: compiled.lockDurationMs, pollIntervalMs: compiled.pollIntervalMs };
+    const common = {
+      lockDurationMs: compiled.lockDurationMs,
+      renewIntervalMs: compiled.leaseRenewIntervalMs,
+      pollIntervalMs: compiled.pollIntervalMs,
+    };
 
     this.#orchestrations = new WorkLoopRunner(
       { ...common, name: 'orchestration worker', maxConcurrent: compiled.maxConcurrentOrchestrations },

@@ -75,6 +75,11 @@ const MIGRATIONS: readonly string[] = [
   `
   ALTER TABLE instances ADD COLUMN history_version TEXT;
   `,
+  // Lease expiries are due times (nextDueTime): a worker waiting for an instance another worker
+  // holds wakes when that lease runs out instead of at its next poll.
+  `
+  CREATE INDEX ix_instances_locked_until ON instances (locked_until) WHERE locked_until IS NOT NULL;
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

@@ -21,6 +21,7 @@ import { Notifier, type ChangeSet } from './notifier.js';
 import { decodeEvent, encodeEvent, instanceStateFromRow } from './rows.js';
 import { migrate } from './schema.js';
 import { prepareStatements, type Statements } from './statements.js';
+import { StoreOwnership, takeBackLeases } from './store-ownership.js';
 import { commitTurn, createInstanceRows, deleteInstanceRows, inboxIdsJson } from './writes.js';
 
 export interface SqliteBackendOptions {
@@ -60,6 +61,7 @@ const NO_LIMIT = -1;
 
 interface Open {
   readonly db: Database.Database;
+  readonly ownership: StoreOwnership | undefined;
   readonly s: Statements;
   readonly queries: InstanceQueries;
   readonly writes: GroupCommitter;
@@ -93,10 +95,12 @@ export class SqliteBackend implements Backend {
   async start(): Promise<void> {
     if (this.#open) return;
     const db = new Database(this.#path, { timeout: this.#busyTimeoutMs });
+    let ownership: StoreOwnership | undefined;
     try {
       db.pragma('journal_mode = WAL');
       db.pragma(`synchronous = ${this.#synchronous}`);
       migrate(db);
+      ownership = this.#acquireOwnership(db);
       // One wrapper, created once: at top level BEGIN IMMEDIATE … COMMIT (the write lock up
       // front), nested inside a transaction a SAVEPOINT.
       const transaction = db.transaction((work: () => unknown) => work());
@@ -114,6 +118,7 @@ export class SqliteBackend implements Backend {
       };
       this.#open = {
         db,
+        ownership,
         s: prepareStatements(db),
         queries: new InstanceQueries(db),
         writes: new GroupCommitter({
@@ -128,9 +133,27 @@ export class SqliteBackend implements Backend {
         }),
       };
     } catch (err) {
+      ownership?.release();
       db.close();
       throw err;
     }
+  }
+
+  /**
+   * Joins the store's holders (see store-ownership.ts). The first holder after a crash takes the
+   * dead process's leases back at once: its in-flight work resumes now, not when the leases expire.
+   */
+  #acquireOwnership(db: Database.Database): StoreOwnership | undefined {
+    const lockPath = StoreOwnership.lockPathOf(this.#path);
+    if (lockPath === undefined) return undefined;
+    return StoreOwnership.acquire(lockPath, this.#busyTimeoutMs, () => {
+      const taken = takeBackLeases(db, this.#clock());
+      if (taken.orchestrations + taken.activities === 0) return;
+      this.#logger.warn(
+        taken,
+        'took back the leases of a process that stopped without releasing them; their work resumes now',
+      );
+    });
   }
 
   async stop(): Promise<void> {
@@ -140,6 +163,7 @@ export class SqliteBackend implements Backend {
     // Writes already accepted are committed (and answered) before the database closes.
     open.writes.flush();
     open.db.close();
+    open.ownership?.release();
   }
 
   async now(): Promise<number> {

@@ -168,10 +168,13 @@ export function prepareStatements(db: Database.Database) {
     ),
     deleteTasksOf: prepare<[string]>('DELETE FROM tasks WHERE instance_id = ?'),
 
+    // An instance lease leaves its inbox rows as they are (see schema.ts): its expiry is a due
+    // time of its own. A task lease moves the task's visible_at, so tasks need no second term.
     nextDueTime: prepare<[{ now: number }], { due: number | null }>(
       `SELECT MIN(due) AS due FROM (
          SELECT MIN(visible_at) AS due FROM inbox WHERE visible_at > @now
-         UNION ALL SELECT MIN(visible_at) FROM tasks WHERE visible_at > @now)`,
+         UNION ALL SELECT MIN(visible_at) FROM tasks WHERE visible_at > @now
+         UNION ALL SELECT MIN(locked_until) FROM instances WHERE locked_until > @now)`,
     ),
   };
 }

@@ -177,6 +177,18 @@ export function orchestrationConformanceTests(factory: ConformanceFactory): void
     });
   });
 
+  test("a held lease's expiry is a due time, so a waiting worker wakes when it runs out", async () => {
+    await withBackend(factory, async (ctx) => {
+      await ctx.create('held');
+      const item = await ctx.lease('held', SHORT_LOCK_MS);
+      await ctx.assertNoOrchestrationWork();
+      assert.equal(await ctx.backend.nextDueTime(), item.lockedUntil);
+      await ctx.advance(SHORT_LOCK_MS);
+      const again = await ctx.lease('held');
+      assert.deepEqual(kinds(again.newEvents), ['executionStarted']);
+    });
+  });
+
   test('renewing a lease keeps it past its first expiry', async () => {
     await withBackend(factory, async (ctx) => {
       await ctx.create('renew');

@@ -41,3 +41,16 @@ export class WorkItemLostError extends DurableTaskError {
     super('TASK_CANCELLED', `${what} was lost with its worker stream ${losses} times.`);
   }
 }
+
+/**
+ * Too many work items are waiting for a worker stream (none connected, or all busy or stalled):
+ * the execute is refused so the item waits in the store instead of in memory.
+ */
+export class ExecutorOverloadedError extends DurableTaskError {
+  constructor(what: string, waiting: number) {
+    super(
+      'TASK_CANCELLED',
+      `${what} was refused: ${waiting} work items already wait for a worker stream; it stays in the store.`,
+    );
+  }
+}

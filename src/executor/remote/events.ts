@@ -21,6 +21,8 @@ export type ExecutorEvent =
   | CompleteActivity
   | Abandon
   | SendFailed
+  | DeliveryStalled
+  | DeliveryResumed
   | Cancel
   | Shutdown;
 
@@ -51,6 +53,8 @@ export interface ExecuteActivity {
 export interface ConnectStream {
   readonly kind: 'ConnectStream';
   readonly streamId: string;
+  /** Who is at the other end, for logs; optional for callers that do not know. */
+  readonly peer?: string;
   readonly options: StreamOptions;
   readonly outbox: StreamOutbox;
 }
@@ -95,6 +99,23 @@ export interface SendFailed {
   readonly kind: 'SendFailed';
   readonly streamId: string;
   readonly error: Error;
+}
+
+/**
+ * From a stream writer whose peer stopped taking work (its bytes did not leave within the
+ * delivery timeout): the items with these tokens go to other streams and the stream gets no new
+ * work; a stream that stays stalled or stalls again and again is closed.
+ */
+export interface DeliveryStalled {
+  readonly kind: 'DeliveryStalled';
+  readonly streamId: string;
+  readonly tokens: readonly string[];
+}
+
+/** From a stream writer whose stalled stream delivered again: it gets work again. */
+export interface DeliveryResumed {
+  readonly kind: 'DeliveryResumed';
+  readonly streamId: string;
 }
 
 /** From the abort listener of an execute call's signal: the caller stopped waiting. */

@@ -30,6 +30,7 @@ import {
 } from '../../proto/orchestrator_service_pb.js';
 import {
   DuplicateWorkItemError,
+  ExecutorOverloadedError,
   UnknownWorkItemError,
   WorkItemAbandonedError,
   WorkItemLostError,
@@ -55,6 +56,11 @@ type ItemKind = 'orchestrator' | 'activity';
 const MAX_STREAM_LOSSES = 2;
 /** Losses are remembered per key across execute calls (the store retries the same work). */
 const MAX_REMEMBERED_LOSSES = 10_000;
+/**
+ * A stream that stalls this often (its worker stops reading, resumes, stops again) is closed
+ * rather than trusted with more work; one that stays stalled is closed at its second report.
+ */
+const MAX_STALLS = 3;
 
 interface ItemBase {
   readonly itemId: number;
@@ -84,6 +90,10 @@ type PendingItem = PendingOrchestrator | PendingActivity;
 
 interface ConnectedStream {
   readonly id: string;
+  readonly peer: string;
+  /** Its worker stopped reading (DeliveryStalled): no new work until it delivers again. */
+  stalled: boolean;
+  stalls: number;
   readonly options: StreamOptions;
   readonly outbox: StreamOutbox;
   /** Outstanding items in dispatch order. */
@@ -94,6 +104,8 @@ interface ConnectedStream {
 export interface ExecutorHandlerDeps {
   /** A fresh, unguessable completion token per dispatch. */
   readonly newToken: () => string;
+  /** Most items waiting for a stream; beyond it executes are refused. Default: no limit. */
+  readonly maxWaiting?: number;
   readonly logger?: LogSink;
 }
 
@@ -109,6 +121,7 @@ const activityKey = (instanceId: string, taskId: number): string => `a\u0000${in
 export class ExecutorHandler implements LoopHandler<ExecutorEvent> {
   readonly #newToken: () => string;
   readonly #logger: LogSink;
+  readonly #maxWaiting: number;
   readonly #streams = new Map<string, ConnectedStream>();
   readonly #byId = new Map<number, PendingItem>();
   readonly #byKey = new Map<string, PendingItem>();
@@ -121,10 +134,18 @@ export class ExecutorHandler implements LoopHandler<ExecutorEvent> {
   constructor(deps: ExecutorHandlerDeps) {
     this.#newToken = deps.newToken;
     this.#logger = deps.logger ?? SILENT_LOGGER;
+    this.#maxWaiting = deps.maxWaiting ?? Infinity;
   }
 
   stats(): ExecutorStats {
     return { streams: this.#streams.size, outstanding: this.#byToken.size, waiting: this.#waiting.length };
+  }
+
+  /** Streams whose worker stopped reading (no new work goes to them). */
+  stalledStreams(): number {
+    let stalled = 0;
+    for (const stream of this.#streams.values()) if (stream.stalled) stalled++;
+    return stalled;
   }
 
   handle(event: ExecutorEvent): void {
@@ -164,8 +185,19 @@ export class ExecutorHandler implements LoopHandler<ExecutorEvent> {
         return;
       }
       case 'ConnectStream':
-        this.#connect(event.streamId, event.options, event.outbox);
+        this.#connect(event.streamId, event.peer ?? 'unknown', event.options, event.outbox);
         return;
+      case 'DeliveryStalled':
+        this.#onStalled(event.streamId, event.tokens);
+        return;
+      case 'DeliveryResumed': {
+        const stream = this.#streams.get(event.streamId);
+        if (stream === undefined || !stream.stalled) return;
+        stream.stalled = false;
+        this.#logger.info({ streamId: stream.id, peer: stream.peer }, 'work item stream takes work again');
+        this.#pump();
+        return;
+      }
       case 'DisconnectStream':
         this.#disconnect(event.streamId, 'disconnected');
         return;
@@ -244,6 +276,8 @@ export class ExecutorHandler implements LoopHandler<ExecutorEvent> {
         return;
       case 'DisconnectStream':
       case 'SendFailed':
+      case 'DeliveryStalled':
+      case 'DeliveryResumed':
       case 'Cancel':
       case 'Shutdown':
         return;
@@ -276,26 +310,69 @@ export class ExecutorHandler implements LoopHandler<ExecutorEvent> {
       item.reply.reject(new DuplicateWorkItemError(item.description));
       return;
     }
+    const stream = this.#pickStream(item);
+    if (stream === undefined && this.#waiting.length >= this.#maxWaiting) {
+      item.reply.reject(new ExecutorOverloadedError(item.description, this.#waiting.length));
+      return;
+    }
     this.#byId.set(item.itemId, item);
     this.#byKey.set(item.key, item);
-    const stream = this.#pickStream(item);
     if (stream) this.#dispatch(item, stream);
     else this.#waiting.push(item);
   }
 
-  #connect(streamId: string, options: StreamOptions, outbox: StreamOutbox): void {
+  /**
+   * A stream's worker stopped reading: its undelivered items go back to the front of the queue
+   * (fresh tokens when routed again; not counted as losses, the work is not at fault) and the
+   * stream gets nothing new until it delivers again. Stalling again, or staying stalled, closes it.
+   */
+  #onStalled(streamId: string, tokens: readonly string[]): void {
+    const stream = this.#streams.get(streamId);
+    if (stream === undefined) return;
+    stream.stalls++;
+    if (stream.stalled || stream.stalls >= MAX_STALLS) {
+      this.#logger.warn(
+        { streamId, peer: stream.peer, stalls: stream.stalls },
+        'work item stream does not take work (its worker stopped reading); closing it',
+      );
+      this.#disconnect(streamId, 'closed: not taking work');
+      return;
+    }
+    stream.stalled = true;
+    const taken: PendingItem[] = [];
+    for (const token of tokens) {
+      const item = this.#byToken.get(token);
+      if (item === undefined || item.streamId !== streamId) continue;
+      this.#byToken.delete(token);
+      if (stream.outstanding.delete(item)) stream.counts[item.kind]--;
+      item.token = undefined;
+      item.streamId = undefined;
+      taken.push(item);
+    }
+    this.#logger.warn(
+      { streamId, peer: stream.peer, redispatched: taken.length },
+      'work item stream stopped taking work; its undelivered work items go to other streams',
+    );
+    this.#waiting = [...taken, ...this.#waiting];
+    this.#pump();
+  }
+
+  #connect(streamId: string, peer: string, options: StreamOptions, outbox: StreamOutbox): void {
     if (this.#shutDown || this.#streams.has(streamId)) {
       outbox.close();
       return;
     }
     this.#streams.set(streamId, {
       id: streamId,
+      peer,
+      stalled: false,
+      stalls: 0,
       options,
       outbox,
       outstanding: new Set(),
       counts: { orchestrator: 0, activity: 0 },
     });
-    this.#logger.debug({ streamId }, 'work item stream connected');
+    this.#logger.debug({ streamId, peer }, 'work item stream connected');
     this.#pump();
   }
 
@@ -413,7 +490,7 @@ export class ExecutorHandler implements LoopHandler<ExecutorEvent> {
   #pickStream(item: PendingItem): ConnectedStream | undefined {
     let best: ConnectedStream | undefined;
     for (const stream of this.#streams.values()) {
-      if (!accepts(stream.options, item.target)) continue;
+      if (stream.stalled || !accepts(stream.options, item.target)) continue;
       const limit =
         item.kind === 'orchestrator' ? stream.options.maxOrchestrations : stream.options.maxActivities;
       if (limit > 0 && stream.counts[item.kind] >= limit) continue;

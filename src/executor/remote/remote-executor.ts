@@ -22,6 +22,17 @@ export interface RemoteExecutorOptions {
    * common 60 s idle cut-off of proxies and load balancers. 0 disables pings.
    */
   readonly pingIntervalMs?: number;
+  /**
+   * How long a work item may wait to leave for its stream (HTTP/2 flow control holding it back
+   * means the worker stopped reading) before it goes to another stream. Default 15 s: a 64 MiB
+   * history leaves well within it on any working link. 0 disables it.
+   */
+  readonly deliveryTimeoutMs?: number;
+  /**
+   * Most work items waiting for a stream at once; beyond it an execute is refused
+   * (ExecutorOverloadedError: the caller abandons the item to the store). Default 10000.
+   */
+  readonly maxWaitingWorkItems?: number;
   readonly clock?: Clock;
   readonly timers?: Timers;
   /** Completion token generator. Default: a random UUID per dispatch. */
@@ -30,6 +41,8 @@ export interface RemoteExecutorOptions {
 }
 
 const DEFAULT_PING_INTERVAL_MS = 30_000;
+const DEFAULT_DELIVERY_TIMEOUT_MS = 15_000;
+const DEFAULT_MAX_WAITING_WORK_ITEMS = 10_000;
 
 /** The executor's side of one connected GetWorkItems stream, handed to the transport. */
 export interface StreamConnection {
@@ -54,6 +67,7 @@ export class RemoteExecutor implements Executor {
   readonly #clock: Clock;
   readonly #timers: Timers;
   readonly #pingIntervalMs: number;
+  readonly #deliveryTimeoutMs: number;
   readonly #writers = new Set<StreamWriter>();
   #nextItemId = 1;
   #running: Promise<void> | undefined;
@@ -62,8 +76,10 @@ export class RemoteExecutor implements Executor {
     this.#clock = options.clock ?? systemClock;
     this.#timers = options.timers ?? systemTimers;
     this.#pingIntervalMs = options.pingIntervalMs ?? DEFAULT_PING_INTERVAL_MS;
+    this.#deliveryTimeoutMs = options.deliveryTimeoutMs ?? DEFAULT_DELIVERY_TIMEOUT_MS;
     this.#handler = new ExecutorHandler({
       newToken: options.newToken ?? randomUUID,
+      maxWaiting: options.maxWaitingWorkItems ?? DEFAULT_MAX_WAITING_WORK_ITEMS,
       ...(options.logger && { logger: options.logger }),
     });
     this.#loop = new Loop<ExecutorEvent>(this.#handler, { name: 'remote executor' });
@@ -96,6 +112,13 @@ export class RemoteExecutor implements Executor {
     return this.#handler.stats();
   }
 
+  /** Items sent to streams whose bytes have not left yet, and streams whose worker stopped reading. */
+  deliveryStats(): { readonly undelivered: number; readonly stalledStreams: number } {
+    let undelivered = 0;
+    for (const writer of this.#writers) undelivered += writer.pending;
+    return { undelivered, stalledStreams: this.#handler.stalledStreams() };
+  }
+
   executeOrchestrator(request: OrchestratorRequest, signal?: AbortSignal): Promise<OrchestratorResponse> {
     const itemId = this.#nextItemId++;
     const { reply, promise } = createReply<OrchestratorResponse>();
@@ -124,13 +147,22 @@ export class RemoteExecutor implements Executor {
       clock: this.#clock,
       timers: this.#timers,
       pingIntervalMs: this.#pingIntervalMs,
+      deliveryTimeoutMs: this.#deliveryTimeoutMs,
       onFailed: (error) => {
         this.#loop.enqueue({ kind: 'SendFailed', streamId, error });
+      },
+      onStalled: (tokens) => {
+        this.#loop.enqueue({ kind: 'DeliveryStalled', streamId, tokens });
+      },
+      onResumed: () => {
+        this.#loop.enqueue({ kind: 'DeliveryResumed', streamId });
       },
     });
     this.#writers.add(writer);
     void writer.finished.then(() => this.#writers.delete(writer));
-    if (!this.#loop.enqueue({ kind: 'ConnectStream', streamId, options, outbox: writer })) writer.close();
+    const peer = sink.peer ?? 'unknown';
+    if (!this.#loop.enqueue({ kind: 'ConnectStream', streamId, peer, options, outbox: writer }))
+      writer.close();
     return {
       streamId,
       drained: () => writer.drained(),

@@ -6,14 +6,22 @@ import type { WorkItem } from '../../proto/orchestrator_service_pb.js';
  */
 export interface WorkItemSink {
   readonly id: string;
+  /** Who is at the other end (e.g. `ipv4:127.0.0.1:51234`), for logs. */
+  readonly peer?: string;
   /**
    * Writes one work item. The item is always taken; `false` means the transport buffer is full and
    * no more should be written until the sink reports it drained (gRPC `write()` semantics).
-   * Throws when the stream is already gone.
+   * `delivered` is called once the item's bytes have left (HTTP/2 flow control let them out);
+   * a peer that stops reading never lets that happen. Throws when the stream is already gone.
    */
-  send(item: WorkItem): boolean;
+  send(item: WorkItem, delivered?: () => void): boolean;
   /** Ends the stream from the server side. Idempotent. */
   close(): void;
+  /**
+   * Ends the stream at once, dropping what is still buffered (a peer that does not read would
+   * otherwise hold the stream and its buffered items forever). Default: `close()`.
+   */
+  reset?(): void;
 }
 
 /**

@@ -21,3 +21,14 @@ export function retryDelayMs(attempt: number): number {
 export function fetchRetryDelayMs(failures: number, pollIntervalMs: number): number {
   return Math.min(FETCH_RETRY_BASE_DELAY_MS * 2 ** Math.max(failures - 1, 0), pollIntervalMs);
 }
+
+/** First delay before a failed abandon is tried again; doubled per failure, capped by the poll interval. */
+const ABANDON_RETRY_BASE_DELAY_MS = 100;
+
+/**
+ * Delay before trying again an abandon that failed `failures` times: the store is likely down, and
+ * the item should be visible soon after it is back, not only once its lease expires.
+ */
+export function abandonRetryDelayMs(failures: number, pollIntervalMs: number): number {
+  return Math.min(ABANDON_RETRY_BASE_DELAY_MS * 2 ** Math.max(failures - 1, 0), pollIntervalMs);
+}

@@ -16,6 +16,7 @@ export type WorkLoopEvent<T> =
   | LeaseRenewed
   | LeaseRenewFailed
   | Abandoned
+  | AbandonRetryDue
   | Shutdown;
 
 /** Sent by the worker when the backend announces new work (in-process notify, LISTEN/NOTIFY). */
@@ -83,11 +84,21 @@ export interface LeaseRenewFailed {
   readonly error: unknown;
 }
 
-/** Effect result: an item was handed back to the store (`error` set when that failed). */
+/**
+ * Effect result: handing an item back to the store ended (`error` set when that failed). `retryId`
+ * names the abandon in its retries (see AbandonRetryDue).
+ */
 export interface Abandoned {
   readonly kind: 'Abandoned';
   readonly instanceId: string;
+  readonly retryId: number;
   readonly error?: unknown;
+}
+
+/** Sent by the timer of an abandon that failed (the store was unreachable): try it again. */
+export interface AbandonRetryDue {
+  readonly kind: 'AbandonRetryDue';
+  readonly retryId: number;
 }
 
 /**

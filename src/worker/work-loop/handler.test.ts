@@ -72,6 +72,7 @@ const CONFIG: WorkLoopConfig = {
   name: 'test worker',
   maxConcurrent: 2,
   lockDurationMs: 30_000,
+  renewIntervalMs: 15_000,
   pollIntervalMs: 1_000,
 };
 
@@ -84,8 +85,10 @@ class Harness<S extends FakeSource = FakeSource> {
 
   constructor(config: Partial<WorkLoopConfig> = {}, source?: S) {
     this.source = source ?? (new FakeSource() as S);
+    // A lock duration given alone renews at half of it, as the tests below expect.
+    const renewIntervalMs = config.renewIntervalMs ?? (config.lockDurationMs ?? CONFIG.lockDurationMs) / 2;
     this.handler = new WorkLoopHandler<Item>(
-      { ...CONFIG, ...config },
+      { ...CONFIG, renewIntervalMs, ...config },
       {
         source: this.source,
         clock: this.clock,
@@ -373,6 +376,19 @@ describe('work loop: leases', () => {
     assert.equal(h.source.renewals.length, 2);
   });
 
+  test('renews at the configured interval', async () => {
+    const h = new Harness({ lockDurationMs: 9_000, renewIntervalMs: 3_000, maxConcurrent: 1 });
+    await h.leaseOne(item('a'));
+    await h.advance(2_999);
+    assert.equal(h.source.renewals.length, 0);
+    await h.advance(1);
+    assert.equal(h.source.renewals.length, 1);
+    h.source.renewals[0]?.reply.resolve(h.clock.now() + 9_000);
+    await h.deliver();
+    await h.advance(3_000);
+    assert.equal(h.source.renewals.length, 2);
+  });
+
   test('a transient renewal failure retries sooner, before the lease runs out', async () => {
     const h = new Harness({ lockDurationMs: 32_000, maxConcurrent: 1 });
     await h.leaseOne(item('a'));
@@ -430,6 +446,80 @@ describe('work loop: leases', () => {
       ],
     );
     assert.equal(retryDelayMs(1), 2_000);
+  });
+});
+
+describe('work loop: abandons during a store outage', () => {
+  /** One slot whose work failed; its abandon (delay 1 s) is the first one asked for. */
+  async function failedWork(config: Partial<WorkLoopConfig> = {}) {
+    const h = new Harness({ maxConcurrent: 1, lockDurationMs: 10_000, ...config });
+    await h.leaseOne(item('a'));
+    h.source.leases[1]?.resolve(undefined);
+    await h.deliver();
+    h.source.dueQueries[0]?.resolve(undefined);
+    await h.deliver();
+    h.source.runs[0]?.reply.reject(new Error('commit failed: connection refused'));
+    await h.deliver();
+    assert.equal(h.source.abandons.length, 1);
+    return h;
+  }
+
+  test('a failed abandon is tried again with a short backoff until the store answers', async () => {
+    const h = await failedWork();
+    h.source.abandons[0]?.reply.reject(new Error('connection refused'));
+    await h.deliver();
+    await h.advance(99);
+    assert.equal(h.source.abandons.length, 1);
+    await h.advance(1);
+    assert.equal(h.source.abandons.length, 2, 'retried after 100 ms');
+    h.source.abandons[1]?.reply.reject(new Error('connection refused'));
+    await h.deliver();
+    await h.advance(200);
+    assert.equal(h.source.abandons.length, 3, 'then after 200 ms');
+    assert.deepEqual(
+      h.source.abandons.map((a) => [a.item.instanceId, a.delayMs]),
+      [
+        ['a', 1_000],
+        ['a', 1_000],
+        ['a', 1_000],
+      ],
+    );
+    h.source.abandons[2]?.reply.resolve();
+    await h.deliver();
+    await h.advance(5_000);
+    assert.equal(h.source.abandons.length, 3, 'no retry once it succeeded');
+  });
+
+  test('an abandon refused because the lease is gone is not retried', async () => {
+    const h = await failedWork();
+    h.source.abandons[0]?.reply.reject(new LockLostError('a'));
+    await h.deliver();
+    await h.advance(5_000);
+    assert.equal(h.source.abandons.length, 1);
+  });
+
+  test('retries stop once a lock duration has passed: the lease has expired by then', async () => {
+    const h = await failedWork({ lockDurationMs: 2_000, pollIntervalMs: 1_000 });
+    for (let i = 0; i < 20; i++) {
+      h.source.abandons.at(-1)?.reply.reject(new Error('connection refused'));
+      await h.deliver();
+      await h.advance(1_000);
+    }
+    const tries = h.source.abandons.length;
+    assert.equal(tries, 3, 'tried at the failure, after 100 ms, after 1.1 s; not after 2 s');
+  });
+
+  test('shutdown cancels a waiting retry and still stops', async () => {
+    const h = await failedWork();
+    h.source.abandons[0]?.reply.reject(new Error('connection refused'));
+    await h.deliver();
+    const { reply } = createReply<void>();
+    h.send({ kind: 'Shutdown', reply });
+    h.source.leases.at(-1)?.resolve(undefined); // the free slot's fetch
+    await h.deliver();
+    assert.equal(reply.settled, true);
+    await h.advance(5_000);
+    assert.equal(h.source.abandons.length, 1);
   });
 });
 

@@ -3,7 +3,7 @@ import { assertNever } from '../../loop/assert-never.js';
 import type { LoopHandler } from '../../loop/loop.js';
 import type { Clock, TimerHandle } from '../clock.js';
 import type { LogSink } from '../../logging/logger.js';
-import { fetchRetryDelayMs, MIN_WAKE_DELAY_MS, retryDelayMs } from './delays.js';
+import { abandonRetryDelayMs, fetchRetryDelayMs, MIN_WAKE_DELAY_MS, retryDelayMs } from './delays.js';
 import type { WorkLoopEvent, WorkOutcome } from './events.js';
 import type { LeasedWorkItem, WorkSource } from './work-source.js';
 
@@ -26,11 +26,15 @@ import type { LeasedWorkItem, WorkSource } from './work-source.js';
  * - after a fetch that found all it asked for the loop fetches again at once while slots remain;
  *   after one that found fewer it arms one wake-up timer for the store's next due time, capped by
  *   the poll interval (unless work was announced meanwhile: then it fetches again);
- * - a lease is renewed every half lock duration while its item is processed;
+ * - a lease is renewed every renewal interval while its item is processed;
  * - a failed item is abandoned with a growing delay (by its attempt count); an item whose lease
- *   was lost is not abandoned (it is no longer ours).
+ *   was lost is not abandoned (it is no longer ours);
+ * - an abandon that fails (the store is unreachable) is tried again with a short backoff until it
+ *   succeeds, the lease is reported lost, or a lock duration has passed (then the lease has
+ *   expired and the item is visible anyway), so work interrupted by an outage resumes right after
+ *   it instead of at its lease expiry.
  *
- * Shutdown: stop fetching, cancel the timers, abort every slot (their items are abandoned with
+ * Shutdown: stop fetching, cancel the timers (abandon retries too: those leases expire), abort every slot (their items are abandoned with
  * no delay unless they completed), wait until every effect has settled, then answer every
  * Shutdown reply. Effects are promises whose outcome is posted back as an event; handlers
  * never await I/O.
@@ -41,8 +45,10 @@ export interface WorkLoopConfig {
   readonly name: string;
   /** How many items are processed at once. */
   readonly maxConcurrent: number;
-  /** The lease length requested from the store; renewals happen at half of it. */
+  /** The lease length requested from the store. */
   readonly lockDurationMs: number;
+  /** How often a held lease is renewed; less than lockDurationMs. */
+  readonly renewIntervalMs: number;
   /** The longest the loop sleeps without asking the store (safety net for lost notifications). */
   readonly pollIntervalMs: number;
 }
@@ -53,6 +59,16 @@ export interface WorkLoopDeps<T extends LeasedWorkItem> {
   /** Delivers an event to this handler's loop; false once the loop is closed. */
   readonly post: (event: WorkLoopEvent<T>) => boolean;
   readonly logger: LogSink;
+}
+
+/** An abandon in progress: tried again while the store refuses it. */
+interface PendingAbandon<T> {
+  readonly item: T;
+  readonly delayMs: number;
+  /** When the first try failed; retries stop a lock duration later. */
+  firstFailureAt: number | undefined;
+  failures: number;
+  timer: TimerHandle | undefined;
 }
 
 interface Slot<T> {
@@ -90,6 +106,8 @@ export class WorkLoopHandler<T extends LeasedWorkItem> implements LoopHandler<Wo
   #wakeTimer: TimerHandle | undefined;
   #wakeGeneration = 0;
   #pendingEffects = 0;
+  readonly #abandons = new Map<number, PendingAbandon<T>>();
+  #nextAbandonId = 1;
   #shutdownReplies: { resolve(): void }[] = [];
 
   constructor(config: WorkLoopConfig, deps: WorkLoopDeps<T>) {
@@ -147,13 +165,15 @@ export class WorkLoopHandler<T extends LeasedWorkItem> implements LoopHandler<Wo
         break;
       case 'Abandoned':
         this.#effectSettled();
-        if (event.error !== undefined) {
-          this.#deps.logger.warn(
-            { instanceId: event.instanceId, err: event.error },
-            `${this.#config.name}: abandoning a work item failed; its lease will expire`,
-          );
-        }
+        this.#onAbandoned(event.retryId, event.error);
         break;
+      case 'AbandonRetryDue': {
+        const pending = this.#abandons.get(event.retryId);
+        if (pending === undefined || pending.timer === undefined) break;
+        pending.timer = undefined;
+        this.#startAbandon(event.retryId, pending);
+        break;
+      }
       case 'Shutdown':
         if (this.#phase === 'stopped') event.reply.resolve();
         else this.#shutdownReplies.push(event.reply);
@@ -175,6 +195,7 @@ export class WorkLoopHandler<T extends LeasedWorkItem> implements LoopHandler<Wo
    */
   dispose(): void {
     this.#cancelWakeUp();
+    this.#cancelAbandonRetries();
     for (const slot of this.#slots.values()) {
       slot.renewTimer?.cancel();
       slot.renewTimer = undefined;
@@ -282,7 +303,7 @@ export class WorkLoopHandler<T extends LeasedWorkItem> implements LoopHandler<Wo
       leaseLost: false,
     };
     this.#slots.set(slotId, slot);
-    this.#armRenewal(slotId, slot, this.#config.lockDurationMs / 2);
+    this.#armRenewal(slotId, slot, this.#config.renewIntervalMs);
     this.#startEffect(
       () => this.#deps.source.process(item, slot.controller.signal),
       (): WorkLoopEvent<T> => ({ kind: 'WorkDone', slotId, outcome: { kind: 'completed' } }),
@@ -354,7 +375,7 @@ export class WorkLoopHandler<T extends LeasedWorkItem> implements LoopHandler<Wo
     const slot = this.#slots.get(slotId);
     if (!slot) return;
     slot.renewing = false;
-    if (this.#phase === 'running') this.#armRenewal(slotId, slot, this.#config.lockDurationMs / 2);
+    if (this.#phase === 'running') this.#armRenewal(slotId, slot, this.#config.renewIntervalMs);
   }
 
   #onLeaseRenewFailed(slotId: number, error: unknown): void {
@@ -371,17 +392,73 @@ export class WorkLoopHandler<T extends LeasedWorkItem> implements LoopHandler<Wo
       { ...this.#deps.source.describe(slot.item), err: error },
       `${this.#config.name}: renewing a lease failed; retrying`,
     );
-    // A quarter of the lease is still left at worst: retry well before it runs out.
-    if (this.#phase === 'running') this.#armRenewal(slotId, slot, this.#config.lockDurationMs / 8);
+    // Most of the lease may be spent already: retry well before it runs out.
+    const retryMs = Math.min(this.#config.renewIntervalMs, this.#config.lockDurationMs / 8);
+    if (this.#phase === 'running') this.#armRenewal(slotId, slot, retryMs);
   }
 
   #abandon(item: T, delayMs: number): void {
-    const instanceId = item.instanceId;
+    const retryId = this.#nextAbandonId++;
+    const pending: PendingAbandon<T> = {
+      item,
+      delayMs,
+      firstFailureAt: undefined,
+      failures: 0,
+      timer: undefined,
+    };
+    this.#abandons.set(retryId, pending);
+    this.#startAbandon(retryId, pending);
+  }
+
+  #startAbandon(retryId: number, pending: PendingAbandon<T>): void {
+    const { instanceId } = pending.item;
     this.#startEffect(
-      () => this.#deps.source.abandon(item, delayMs),
-      (): WorkLoopEvent<T> => ({ kind: 'Abandoned', instanceId }),
-      (error): WorkLoopEvent<T> => ({ kind: 'Abandoned', instanceId, error }),
+      () => this.#deps.source.abandon(pending.item, pending.delayMs),
+      (): WorkLoopEvent<T> => ({ kind: 'Abandoned', instanceId, retryId }),
+      (error): WorkLoopEvent<T> => ({ kind: 'Abandoned', instanceId, retryId, error }),
     );
+  }
+
+  #onAbandoned(retryId: number, error: unknown): void {
+    const pending = this.#abandons.get(retryId);
+    if (pending === undefined) return;
+    const fields = this.#deps.source.describe(pending.item);
+    const now = this.#deps.clock.now();
+    pending.firstFailureAt ??= now;
+    const expired = now - pending.firstFailureAt >= this.#config.lockDurationMs;
+    if (error === undefined || isDurableTaskError(error, 'LOCK_LOST') || expired) {
+      this.#abandons.delete(retryId);
+      if (error !== undefined && !isDurableTaskError(error, 'LOCK_LOST')) {
+        this.#deps.logger.warn(
+          { ...fields, err: error, failures: pending.failures + 1 },
+          `${this.#config.name}: abandoning a work item kept failing; its lease expires instead`,
+        );
+      }
+      return;
+    }
+    if (this.#phase !== 'running') {
+      this.#abandons.delete(retryId);
+      return;
+    }
+    pending.failures++;
+    const delay = abandonRetryDelayMs(pending.failures, this.#config.pollIntervalMs);
+    if (pending.failures === 1) {
+      this.#deps.logger.warn(
+        { ...fields, err: error, retryInMs: delay },
+        `${this.#config.name}: abandoning a work item failed; retrying until the store answers`,
+      );
+    }
+    pending.timer = this.#deps.clock.setTimer(delay, () => {
+      this.#deps.post({ kind: 'AbandonRetryDue', retryId });
+    });
+  }
+
+  #cancelAbandonRetries(): void {
+    for (const [retryId, pending] of this.#abandons) {
+      if (pending.timer === undefined) continue; // a try in flight settles as an effect
+      pending.timer.cancel();
+      this.#abandons.delete(retryId);
+    }
   }
 
   #beginShutdown(): void {
@@ -389,6 +466,7 @@ export class WorkLoopHandler<T extends LeasedWorkItem> implements LoopHandler<Wo
     this.#phase = 'stopping';
     this.#recheck = false;
     this.#cancelWakeUp();
+    this.#cancelAbandonRetries();
     const reason = new ShutdownError(this.#config.name);
     for (const slot of this.#slots.values()) {
       slot.renewTimer?.cancel();

@@ -17,27 +17,32 @@ function activityItem(taskId: number): WorkItem {
   });
 }
 
-function setup(pingIntervalMs = 0) {
+function setup(pingIntervalMs = 0, deliveryTimeoutMs = 0) {
   const sink = new MemorySink('s1');
   const time = new ManualTime();
   const timerEvents: WriterEvent[] = [];
   const failures: Error[] = [];
+  const stalls: string[][] = [];
+  let resumed = 0;
   const handler = new WriterHandler({
     sink,
     clock: time,
     timers: time,
     pingIntervalMs,
+    deliveryTimeoutMs,
     enqueue: (event) => {
       timerEvents.push(event);
       return true;
     },
     onFailed: (error) => failures.push(error),
+    onStalled: (tokens) => stalls.push([...tokens]),
+    onResumed: () => resumed++,
   });
   /** Delivers the timer events the handler enqueued for itself, as its loop would. */
   const deliverTimers = (): void => {
     for (const event of timerEvents.splice(0)) handler.handle(event);
   };
-  return { sink, time, handler, failures, deliverTimers };
+  return { sink, time, handler, failures, deliverTimers, stalls, resumed: () => resumed };
 }
 
 const tokens = (items: WorkItem[]): string[] => items.map((item) => item.completionToken);
@@ -123,5 +128,50 @@ describe('WriterHandler', () => {
     assert.equal(time.armed, 0);
     handler.handle({ kind: 'Drained' });
     assert.deepEqual(tokens(sink.written), ['t1']);
+  });
+
+  test('an item that does not leave within the delivery timeout stalls the stream', () => {
+    const { sink, time, handler, deliverTimers, stalls, resumed } = setup(0, 1000);
+    sink.autoDeliver = false;
+    sink.capacity = 2; // t1 written, then full: t2 and t3 queue
+    for (let i = 1; i <= 3; i++) handler.handle({ kind: 'Send', item: activityItem(i) });
+    assert.deepEqual(tokens(sink.written), ['t1', 't2']);
+    time.advance(999);
+    deliverTimers();
+    assert.deepEqual(stalls, []);
+    time.advance(1);
+    deliverTimers();
+    assert.deepEqual(stalls, [['t1', 't2', 't3']], 'every item not delivered is reported');
+    assert.equal(handler.queued, 0, 'items never written are dropped (they go elsewhere)');
+    handler.handle({ kind: 'Drained' });
+    assert.deepEqual(tokens(sink.written), ['t1', 't2'], 'nothing dropped is written later');
+
+    sink.deliver(1);
+    deliverTimers(); // the Delivered event
+    assert.equal(resumed(), 1);
+    time.advance(1000);
+    deliverTimers();
+    assert.equal(stalls.length, 2, 't2 still has not left a timeout later: reported again');
+    handler.handle({ kind: 'Close' });
+    assert.equal(sink.resets, 1, 'a stalled stream is reset, not ended behind its stuck bytes');
+  });
+
+  test('a stream that delivers in time never stalls, and closes gracefully', () => {
+    const { sink, time, handler, deliverTimers, stalls } = setup(0, 1000);
+    sink.autoDeliver = false;
+    for (let i = 1; i <= 5; i++) {
+      handler.handle({ kind: 'Send', item: activityItem(i) });
+      time.advance(600);
+      sink.deliver();
+      deliverTimers();
+    }
+    time.advance(5000);
+    deliverTimers();
+    assert.deepEqual(stalls, []);
+    assert.equal(handler.undelivered, 0);
+    handler.handle({ kind: 'Close' });
+    assert.equal(sink.resets, 0);
+    assert.equal(sink.closed, true);
+    assert.equal(time.armed, 0);
   });
 });
