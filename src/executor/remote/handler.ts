@@ -15,6 +15,9 @@
  * - At most one item per key: a second turn of an outstanding instance is refused.
  * - Completions match by token; clients that send none (the Dapr SDKs) match by key.
  * - A completion, abandon or cancel that matches nothing changes nothing.
+ * - An abandoned item is offered to a connected stream that accepts it and has not abandoned it in
+ *   this execute call; once every such stream has, the caller gets WorkItemAbandonedError and
+ *   returns it to the store with a growing delay (nothing is re-sent in a hot loop).
  * Shutdown rejects every item with ShutdownError and closes every stream; nothing waits forever.
  */
 import { DurableTaskError, NotSupportedError, ShutdownError, TaskCancelledError } from '../../api/errors.js';
@@ -44,6 +47,7 @@ import {
   type StreamOptions,
 } from './routing.js';
 import type { StreamOutbox } from './work-item-sink.js';
+import { OncePerKey } from './once-per-key.js';
 
 type ItemKind = 'orchestrator' | 'activity';
 
@@ -65,6 +69,8 @@ interface ItemBase {
   readonly instanceId: string;
   token: string | undefined;
   streamId: string | undefined;
+  /** Streams that abandoned this item in this execute call: it is not offered to them again. */
+  abandonedBy: Set<string> | undefined;
 }
 
 interface PendingOrchestrator extends ItemBase {
@@ -115,6 +121,8 @@ export class ExecutorHandler implements LoopHandler<ExecutorEvent> {
   /** Keys whose work was lost with its stream, and how often, until a worker completes it. */
   readonly #lossesByKey = new Map<string, number>();
   readonly #byToken = new Map<string, PendingItem>();
+  /** Keys already warned about as accepted by no connected stream's filters. */
+  readonly #unroutableWarned = new OncePerKey();
   #waiting: PendingItem[] = [];
   #shutDown = false;
 
@@ -142,6 +150,7 @@ export class ExecutorHandler implements LoopHandler<ExecutorEvent> {
           reply: event.reply,
           token: undefined,
           streamId: undefined,
+          abandonedBy: undefined,
         });
         return;
       }
@@ -160,6 +169,7 @@ export class ExecutorHandler implements LoopHandler<ExecutorEvent> {
           reply: event.reply,
           token: undefined,
           streamId: undefined,
+          abandonedBy: undefined,
         });
         return;
       }
@@ -209,8 +219,7 @@ export class ExecutorHandler implements LoopHandler<ExecutorEvent> {
         }
         const item = this.#match(event.itemKind, event.completionToken, '', undefined);
         if (item instanceof DurableTaskError) return event.reply.reject(item);
-        this.#finish(item);
-        item.reply.reject(new WorkItemAbandonedError(item.description));
+        this.#abandoned(item);
         event.reply.resolve();
         return;
       }
@@ -283,6 +292,49 @@ export class ExecutorHandler implements LoopHandler<ExecutorEvent> {
     else this.#waiting.push(item);
   }
 
+  /**
+   * A worker gave the item up (a version it will not run, for example): offer it to another
+   * stream that accepts it, or, when every such stream has abandoned it, hand it back.
+   */
+  #abandoned(item: PendingItem): void {
+    const from = item.streamId;
+    this.#release(item);
+    if (from !== undefined) (item.abandonedBy ??= new Set()).add(from);
+    if (this.#untriedStreamExists(item)) {
+      this.#logger.debug(
+        { streamId: from, instanceId: item.instanceId },
+        `${item.description} was abandoned by its worker; offering it to another one`,
+      );
+      this.#waiting.unshift(item);
+      this.#pump();
+      return;
+    }
+    this.#finish(item);
+    item.reply.reject(new WorkItemAbandonedError(item.description));
+  }
+
+  /** Whether a connected stream accepts the item and has not abandoned it (room or not). */
+  #untriedStreamExists(item: PendingItem): boolean {
+    for (const stream of this.#streams.values()) {
+      if (!item.abandonedBy?.has(stream.id) && accepts(stream.options, item.target)) return true;
+    }
+    return false;
+  }
+
+  /**
+   * Waiting items that only streams which abandoned them could still take go back to the caller
+   * (a stream they were waiting for ended): they would otherwise wait for a worker that may never come.
+   */
+  #returnAbandonedWithNowhereToGo(): void {
+    const stranded = this.#waiting.filter(
+      (item) => item.abandonedBy !== undefined && !this.#untriedStreamExists(item),
+    );
+    for (const item of stranded) {
+      this.#finish(item);
+      item.reply.reject(new WorkItemAbandonedError(item.description));
+    }
+  }
+
   #connect(streamId: string, options: StreamOptions, outbox: StreamOutbox): void {
     if (this.#shutDown || this.#streams.has(streamId)) {
       outbox.close();
@@ -326,6 +378,7 @@ export class ExecutorHandler implements LoopHandler<ExecutorEvent> {
     }
     // Orphans were dispatched before anything still waiting: they go first.
     this.#waiting = [...orphans, ...this.#waiting];
+    this.#returnAbandonedWithNowhereToGo();
     this.#logger.info({ streamId, redispatched: orphans.length }, `work item stream ${why}`);
     this.#pump();
   }
@@ -373,7 +426,6 @@ export class ExecutorHandler implements LoopHandler<ExecutorEvent> {
     return item;
   }
 
-  /** Removes an item from every index and frees its stream's capacity. */
   /** Counts one more loss of the work under `key` with its stream; returns the count. */
   #noteLoss(key: string): number {
     const losses = (this.#lossesByKey.get(key) ?? 0) + 1;
@@ -387,14 +439,22 @@ export class ExecutorHandler implements LoopHandler<ExecutorEvent> {
     return losses;
   }
 
+  /** Removes an item from every index and frees its stream's capacity. */
   #finish(item: PendingItem): void {
     this.#byId.delete(item.itemId);
     this.#byKey.delete(item.key);
+    if (item.streamId === undefined) this.#waiting = this.#waiting.filter((w) => w !== item);
+    this.#release(item);
+    this.#pump();
+  }
+
+  /** Takes an outstanding item off its stream (token, capacity); it stays known by id and key. */
+  #release(item: PendingItem): void {
     if (item.token !== undefined) this.#byToken.delete(item.token);
+    item.token = undefined;
     const stream = item.streamId === undefined ? undefined : this.#streams.get(item.streamId);
     if (stream?.outstanding.delete(item)) stream.counts[item.kind]--;
-    if (item.streamId === undefined) this.#waiting = this.#waiting.filter((w) => w !== item);
-    this.#pump();
+    item.streamId = undefined;
   }
 
   /** Routes waiting items, oldest first, to streams that accept them and have room. */
@@ -409,17 +469,35 @@ export class ExecutorHandler implements LoopHandler<ExecutorEvent> {
     this.#waiting = stillWaiting;
   }
 
-  /** The least loaded stream whose filters accept the item and which has room for its kind. */
+  /**
+   * The least loaded stream whose filters accept the item, which has room for its kind and has
+   * not abandoned it. An item that no connected stream's filters accept is named in a warning,
+   * once per key: it waits for a worker that registers it.
+   */
   #pickStream(item: PendingItem): ConnectedStream | undefined {
     let best: ConnectedStream | undefined;
+    let accepted = false;
     for (const stream of this.#streams.values()) {
       if (!accepts(stream.options, item.target)) continue;
+      accepted = true;
+      if (item.abandonedBy?.has(stream.id)) continue;
       const limit =
         item.kind === 'orchestrator' ? stream.options.maxOrchestrations : stream.options.maxActivities;
       if (limit > 0 && stream.counts[item.kind] >= limit) continue;
       if (best === undefined || stream.outstanding.size < best.outstanding.size) best = stream;
     }
+    if (!accepted && this.#streams.size > 0) this.#warnUnroutable(item);
     return best;
+  }
+
+  #warnUnroutable(item: PendingItem): void {
+    if (!this.#unroutableWarned.first(item.key)) return;
+    const { kind, name, version } = item.target;
+    this.#logger.warn(
+      { instanceId: item.instanceId, kind, name, version, streams: this.#streams.size },
+      `no connected worker's work item filters accept ${item.description}` +
+        ` (${kind} '${name}'${version === '' ? '' : ` version '${version}'`}); it waits for a worker that registers it`,
+    );
   }
 
   #dispatch(item: PendingItem, stream: ConnectedStream): void {
