@@ -5,12 +5,11 @@
 // orchestration's version, as the managed scheduler routes it).
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { after, afterEach, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import {
   NoOpLogger,
   OrchestrationStatus,
-  TaskHubGrpcClient,
   TaskHubGrpcWorker,
   VersionFailureStrategy,
   VersionMatchStrategy,
@@ -20,8 +19,8 @@ import {
   type VersioningOptions,
   type WorkItemFilters,
 } from '@microsoft/durabletask-js';
-import { backendKinds, startSidecarOn } from './both-backends.js';
-import { waitUntil, type TestSidecar } from './harness.js';
+import { backendKinds, sidecarWithWorkers } from './both-backends.js';
+import { waitUntil } from './harness.js';
 
 const WAIT_S = 30;
 const ORCHESTRATION = 'versionedGreeting';
@@ -48,27 +47,10 @@ const kinds = await backendKinds();
 
 for (const kind of kinds) {
   describe(`orchestration versions through the sidecar (${kind})`, { timeout: 240_000 }, () => {
-    let env: TestSidecar;
-    let client: TaskHubGrpcClient;
-    const workers: TaskHubGrpcWorker[] = [];
+    const suite = sidecarWithWorkers(kind);
     const run = randomUUID().slice(0, 8);
     let seq = 0;
     const newId = (what: string): string => `${what}-${run}-${++seq}`;
-
-    before(async () => {
-      env = await startSidecarOn(kind);
-      client = new TaskHubGrpcClient({ hostAddress: env.address, logger: new NoOpLogger() });
-    });
-
-    afterEach(async () => {
-      await Promise.all(workers.splice(0).map((worker) => worker.stop()));
-      await waitUntil(() => env.sidecar.executor.stats().streams === 0, 'the worker streams to close');
-    });
-
-    after(async () => {
-      await Promise.allSettled([...workers.map((worker) => worker.stop()), client?.stop()]);
-      await env?.close();
-    });
 
     /**
      * Connects an SDK worker whose orchestration (one activity) and activity both answer with its
@@ -76,10 +58,9 @@ for (const kind of kinds) {
      * connected stream is the dispatcher's first choice when both are idle.
      */
     async function startWorker(spec: WorkerSpec): Promise<AbandonCounter> {
-      const before = env.sidecar.executor.stats().streams;
       const logger = new AbandonCounter();
       const worker = new TaskHubGrpcWorker({
-        hostAddress: env.address,
+        hostAddress: suite.env.address,
         logger,
         shutdownTimeoutMs: 2_000,
         ...(spec.versioning && { versioning: spec.versioning }),
@@ -94,21 +75,19 @@ for (const kind of kinds) {
         const activityBy: string = yield ctx.callActivity(ACTIVITY);
         return `${spec.label}/${activityBy}@${ctx.version}`;
       });
-      await worker.start();
-      workers.push(worker);
-      await waitUntil(() => env.sidecar.executor.stats().streams === before + 1, 'the worker stream');
+      await suite.connect(worker);
       return logger;
     }
 
     async function startAt(version: string | undefined): Promise<string> {
-      return client.scheduleNewOrchestration(ORCHESTRATION, undefined, {
+      return suite.client.scheduleNewOrchestration(ORCHESTRATION, undefined, {
         instanceId: newId(`v${version ?? 'none'}`),
         ...(version !== undefined && { version }),
       });
     }
 
     async function outcome(instanceId: string): Promise<{ status: OrchestrationStatus; output?: string }> {
-      const state = await client.waitForOrchestrationCompletion(instanceId, true, WAIT_S);
+      const state = await suite.client.waitForOrchestrationCompletion(instanceId, true, WAIT_S);
       assert.ok(state, `instance ${instanceId} exists`);
       return {
         status: state.runtimeStatus,
@@ -147,7 +126,7 @@ for (const kind of kinds) {
       const instanceId = await startAt('9.0.0');
       await waitUntil(() => only.abandons >= 1, 'the first rejection');
       await sleep(3_000);
-      const state = await client.getOrchestrationState(instanceId);
+      const state = await suite.client.getOrchestrationState(instanceId);
       assert.notEqual(state?.runtimeStatus, OrchestrationStatus.COMPLETED);
       assert.notEqual(state?.runtimeStatus, OrchestrationStatus.FAILED);
       // 1 s, 2 s, 4 s, ... between offers: a handful in 3 s, not a hot loop.
@@ -162,7 +141,7 @@ for (const kind of kinds) {
     test("Fail: a version mismatch fails the orchestration with the worker's error", async () => {
       await startWorker({ label: 'strict', versioning: strict('1.0.0', VersionFailureStrategy.Fail) });
       const instanceId = await startAt('2.0.0');
-      const state = await client.waitForOrchestrationCompletion(instanceId, true, WAIT_S);
+      const state = await suite.client.waitForOrchestrationCompletion(instanceId, true, WAIT_S);
       assert.equal(state?.runtimeStatus, OrchestrationStatus.FAILED);
       assert.equal(state?.failureDetails?.errorType, 'VersionMismatch');
       assert.match(
@@ -199,7 +178,7 @@ for (const kind of kinds) {
       for (const version of ['1.0.0', '2.0.0', undefined]) {
         assert.equal((await outcome(await startAt(version))).status, OrchestrationStatus.COMPLETED);
       }
-      const newer = await client.waitForOrchestrationCompletion(await startAt('3.0.0'), true, WAIT_S);
+      const newer = await suite.client.waitForOrchestrationCompletion(await startAt('3.0.0'), true, WAIT_S);
       assert.equal(newer?.runtimeStatus, OrchestrationStatus.FAILED);
       assert.match(
         newer?.failureDetails?.message ?? '',
@@ -207,8 +186,7 @@ for (const kind of kinds) {
       );
 
       // Reject: the newer item goes to a worker of that version.
-      await Promise.all(workers.splice(0).map((worker) => worker.stop()));
-      await waitUntil(() => env.sidecar.executor.stats().streams === 0, 'the streams to close');
+      await suite.stopWorkers();
       const current = {
         matchStrategy: VersionMatchStrategy.CurrentOrOlder,
         failureStrategy: VersionFailureStrategy.Reject,
