@@ -90,7 +90,8 @@ export class WorkItemsService {
     const gone = (): void => {
       if (!this.#open.delete(streamId)) return;
       connection.disconnect();
-      this.#logger.info({ streamId }, 'work item stream closed');
+      // The opening line is the one at info: one line per worker connection at the default level.
+      this.#logger.debug({ streamId }, 'work item stream closed');
     };
     call.on('cancelled', gone);
     call.on('close', gone);

@@ -379,7 +379,9 @@ export class ExecutorHandler implements LoopHandler<ExecutorEvent> {
     // Orphans were dispatched before anything still waiting: they go first.
     this.#waiting = [...orphans, ...this.#waiting];
     this.#returnAbandonedWithNowhereToGo();
-    this.#logger.info({ streamId, redispatched: orphans.length }, `work item stream ${why}`);
+    // A stream that ends with nothing outstanding is routine (the transport logged its opening).
+    const level = orphans.length > 0 ? 'info' : 'debug';
+    this.#logger[level]({ streamId, redispatched: orphans.length }, `work item stream ${why}`);
     this.#pump();
   }
 
