@@ -27,6 +27,7 @@ import {
   WorkItemSchema,
   type ActivityRequest,
   type ActivityResponse,
+  type HistoryEvent,
   type OrchestratorRequest,
   type OrchestratorResponse,
   type WorkItem,
@@ -48,6 +49,11 @@ import {
 } from './routing.js';
 import type { StreamOutbox } from './work-item-sink.js';
 import { OncePerKey } from './once-per-key.js';
+import {
+  DEFAULT_HISTORY_STREAMING_THRESHOLD_BYTES,
+  pastEventsExceed,
+  withoutPastEvents,
+} from './history-streaming.js';
 
 type ItemKind = 'orchestrator' | 'activity';
 
@@ -101,6 +107,8 @@ export interface ExecutorHandlerDeps {
   /** A fresh, unguessable completion token per dispatch. */
   readonly newToken: () => string;
   readonly logger?: LogSink;
+  /** Past events above this size go to a streaming-capable worker by StreamInstanceHistory. */
+  readonly historyStreamingThresholdBytes?: number;
 }
 
 export interface ExecutorStats {
@@ -115,6 +123,7 @@ const activityKey = (instanceId: string, taskId: number): string => `a\u0000${in
 export class ExecutorHandler implements LoopHandler<ExecutorEvent> {
   readonly #newToken: () => string;
   readonly #logger: LogSink;
+  readonly #historyStreamingThresholdBytes: number;
   readonly #streams = new Map<string, ConnectedStream>();
   readonly #byId = new Map<number, PendingItem>();
   readonly #byKey = new Map<string, PendingItem>();
@@ -129,10 +138,26 @@ export class ExecutorHandler implements LoopHandler<ExecutorEvent> {
   constructor(deps: ExecutorHandlerDeps) {
     this.#newToken = deps.newToken;
     this.#logger = deps.logger ?? SILENT_LOGGER;
+    this.#historyStreamingThresholdBytes =
+      deps.historyStreamingThresholdBytes ?? DEFAULT_HISTORY_STREAMING_THRESHOLD_BYTES;
   }
 
   stats(): ExecutorStats {
     return { streams: this.#streams.size, outstanding: this.#byToken.size, waiting: this.#waiting.length };
+  }
+
+  /**
+   * The past events of the turn of `instanceId` outstanding on a worker (its execution, when
+   * given, must match), for the worker's StreamInstanceHistory; undefined when there is none.
+   */
+  pastEventsOfOutstandingTurn(
+    instanceId: string,
+    executionId: string | undefined,
+  ): readonly HistoryEvent[] | undefined {
+    const item = this.#byKey.get(orchestratorKey(instanceId));
+    if (item?.kind !== 'orchestrator' || item.streamId === undefined) return undefined;
+    if (executionId !== undefined && executionId !== item.request.executionId) return undefined;
+    return item.request.pastEvents;
   }
 
   handle(event: ExecutorEvent): void {
@@ -509,17 +534,27 @@ export class ExecutorHandler implements LoopHandler<ExecutorEvent> {
     this.#byToken.set(token, item);
     stream.outstanding.add(item);
     stream.counts[item.kind]++;
-    stream.outbox.send(toWorkItem(item, token));
+    stream.outbox.send(this.#toWorkItem(item, token, stream));
   }
-}
 
-function toWorkItem(item: PendingItem, completionToken: string): WorkItem {
-  return item.kind === 'orchestrator'
-    ? create(WorkItemSchema, {
-        request: { case: 'orchestratorRequest', value: item.request },
+  #toWorkItem(item: PendingItem, completionToken: string, stream: ConnectedStream): WorkItem {
+    if (item.kind === 'activity') {
+      return create(WorkItemSchema, {
+        request: { case: 'activityRequest', value: item.request },
         completionToken,
-      })
-    : create(WorkItemSchema, { request: { case: 'activityRequest', value: item.request }, completionToken });
+      });
+    }
+    const streamed =
+      stream.options.historyStreaming === true &&
+      pastEventsExceed(item.request.pastEvents, this.#historyStreamingThresholdBytes);
+    return create(WorkItemSchema, {
+      request: {
+        case: 'orchestratorRequest',
+        value: streamed ? withoutPastEvents(item.request) : item.request,
+      },
+      completionToken,
+    });
+  }
 }
 
 function cancellationError(description: string, reason: unknown): Error {
