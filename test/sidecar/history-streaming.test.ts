@@ -160,6 +160,7 @@ for (const kind of kinds) {
         const instanceId = await client.scheduleNewOrchestration('bigHistory', undefined, {
           instanceId: `big-${run}`,
         });
+        await waitUntil(() => worker.turns.length >= 1, 'the first turn', 30_000);
         for (let n = 0; n < EVENTS; n++) {
           await client.raiseOrchestrationEvent(instanceId, 'part', payload(n));
           // One turn per event: the history grows turn by turn.
