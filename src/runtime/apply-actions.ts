@@ -55,6 +55,22 @@ export function defaultChildInstanceId(parentInstanceId: string, actionId: numbe
   return `${parentInstanceId}:${actionId.toString(16).padStart(4, '0')}`;
 }
 
+/**
+ * The activity task of a TaskScheduled event: an activity scheduled without a version runs under
+ * its orchestration's version, so a worker's versioned activity filter matches it (as the managed
+ * scheduler routes it, and as the .NET SDK schedules it). The history keeps the event as the
+ * orchestration sent it.
+ */
+function withInheritedVersion(event: HistoryEvent, orchestrationVersion: string | undefined): HistoryEvent {
+  if (event.eventType.case !== 'taskScheduled') return event;
+  const scheduled = event.eventType.value;
+  if (!orchestrationVersion || scheduled.version) return event;
+  return {
+    ...event,
+    eventType: { case: 'taskScheduled', value: { ...scheduled, version: orchestrationVersion } },
+  };
+}
+
 /** Applies one action other than completeOrchestration and rewindOrchestration. */
 export function applyAction(context: ActionContext, action: OrchestratorAction): void {
   const { instanceId, state, now, outbox } = context;
@@ -74,7 +90,12 @@ export function applyAction(context: ActionContext, action: OrchestratorAction):
         now,
       );
       record(context, event);
-      outbox.activities.push({ instanceId, executionId: state.executionId, taskId: action.id, event });
+      outbox.activities.push({
+        instanceId,
+        executionId: state.executionId,
+        taskId: action.id,
+        event: withInheritedVersion(event, state.version),
+      });
       return;
     }
     case 'createTimer': {

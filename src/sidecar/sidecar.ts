@@ -5,7 +5,11 @@ import { OrchestrationTraceCarrier } from '../executor/orchestration-trace-carri
 import { OwnTaskRouter } from '../executor/own-task-router.js';
 import { isScheduleTask, registerScheduleTasks } from '../schedules/index.js';
 import { Registry } from '../sdk/registry.js';
-import { RemoteExecutor, type RemoteExecutorOptions } from '../executor/remote/index.js';
+import {
+  DEFAULT_HISTORY_STREAMING_THRESHOLD_BYTES,
+  RemoteExecutor,
+  type RemoteExecutorOptions,
+} from '../executor/remote/index.js';
 import { SILENT_LOGGER, type Logger } from '../logging/logger.js';
 import { TaskHubWorker, type TaskHubWorkerOptions } from '../worker/index.js';
 import { createClientHandlers } from './client-rpcs/index.js';
@@ -80,6 +84,11 @@ export class Sidecar {
     this.backend = options.backend;
     this.client = new TaskHubClient({ backend: this.backend, logger, maxPayloadBytes });
     this.executor = new RemoteExecutor({
+      // Streamed well before a turn's request could reach the message limit.
+      historyStreamingThresholdBytes: Math.min(
+        DEFAULT_HISTORY_STREAMING_THRESHOLD_BYTES,
+        maxMessageBytes / 4,
+      ),
       ...options.executor,
       logger: logger.child({ component: 'executor' }),
     });
@@ -100,6 +109,8 @@ export class Sidecar {
         backend: this.backend,
         maxPayloadBytes,
         logger: logger.child({ component: 'client-rpcs' }),
+        outstandingTurnHistory: (instanceId, executionId) =>
+          this.executor.pastEventsOfOutstandingTurn(instanceId, executionId),
       }),
       serverOptions: {
         'grpc.max_receive_message_length': maxMessageBytes,

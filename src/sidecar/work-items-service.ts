@@ -128,7 +128,8 @@ export class WorkItemsService {
       if (left > 0) this.#perConnection.set(peer, left);
       else this.#perConnection.delete(peer);
       connection.disconnect();
-      this.#logger.info({ streamId }, 'work item stream closed');
+      // The opening line is the one at info: one line per worker connection at the default level.
+      this.#logger.debug({ streamId }, 'work item stream closed');
     };
     call.on('cancelled', gone);
     call.on('close', gone);

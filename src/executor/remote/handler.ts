@@ -15,6 +15,9 @@
  * - At most one item per key: a second turn of an outstanding instance is refused.
  * - Completions match by token; clients that send none (the Dapr SDKs) match by key.
  * - A completion, abandon or cancel that matches nothing changes nothing.
+ * - An abandoned item is offered to a connected stream that accepts it and has not abandoned it in
+ *   this execute call; once every such stream has, the caller gets WorkItemAbandonedError and
+ *   returns it to the store with a growing delay (nothing is re-sent in a hot loop).
  * Shutdown rejects every item with ShutdownError and closes every stream; nothing waits forever.
  */
 import { DurableTaskError, NotSupportedError, ShutdownError, TaskCancelledError } from '../../api/errors.js';
@@ -24,6 +27,7 @@ import {
   WorkItemSchema,
   type ActivityRequest,
   type ActivityResponse,
+  type HistoryEvent,
   type OrchestratorRequest,
   type OrchestratorResponse,
   type WorkItem,
@@ -45,6 +49,12 @@ import {
   type StreamOptions,
 } from './routing.js';
 import type { StreamOutbox } from './work-item-sink.js';
+import { OncePerKey } from './once-per-key.js';
+import {
+  DEFAULT_HISTORY_STREAMING_THRESHOLD_BYTES,
+  pastEventsExceed,
+  withoutPastEvents,
+} from './history-streaming.js';
 
 type ItemKind = 'orchestrator' | 'activity';
 
@@ -71,6 +81,8 @@ interface ItemBase {
   readonly instanceId: string;
   token: string | undefined;
   streamId: string | undefined;
+  /** Streams that abandoned this item in this execute call: it is not offered to them again. */
+  abandonedBy: Set<string> | undefined;
 }
 
 interface PendingOrchestrator extends ItemBase {
@@ -107,6 +119,8 @@ export interface ExecutorHandlerDeps {
   /** Most items waiting for a stream; beyond it executes are refused. Default: no limit. */
   readonly maxWaiting?: number;
   readonly logger?: LogSink;
+  /** Past events above this size go to a streaming-capable worker by StreamInstanceHistory. */
+  readonly historyStreamingThresholdBytes?: number;
 }
 
 export interface ExecutorStats {
@@ -122,12 +136,15 @@ export class ExecutorHandler implements LoopHandler<ExecutorEvent> {
   readonly #newToken: () => string;
   readonly #logger: LogSink;
   readonly #maxWaiting: number;
+  readonly #historyStreamingThresholdBytes: number;
   readonly #streams = new Map<string, ConnectedStream>();
   readonly #byId = new Map<number, PendingItem>();
   readonly #byKey = new Map<string, PendingItem>();
   /** Keys whose work was lost with its stream, and how often, until a worker completes it. */
   readonly #lossesByKey = new Map<string, number>();
   readonly #byToken = new Map<string, PendingItem>();
+  /** Keys already warned about as accepted by no connected stream's filters. */
+  readonly #unroutableWarned = new OncePerKey();
   #waiting: PendingItem[] = [];
   #shutDown = false;
 
@@ -135,6 +152,8 @@ export class ExecutorHandler implements LoopHandler<ExecutorEvent> {
     this.#newToken = deps.newToken;
     this.#logger = deps.logger ?? SILENT_LOGGER;
     this.#maxWaiting = deps.maxWaiting ?? Infinity;
+    this.#historyStreamingThresholdBytes =
+      deps.historyStreamingThresholdBytes ?? DEFAULT_HISTORY_STREAMING_THRESHOLD_BYTES;
   }
 
   stats(): ExecutorStats {
@@ -146,6 +165,20 @@ export class ExecutorHandler implements LoopHandler<ExecutorEvent> {
     let stalled = 0;
     for (const stream of this.#streams.values()) if (stream.stalled) stalled++;
     return stalled;
+  }
+
+  /**
+   * The past events of the turn of `instanceId` outstanding on a worker (its execution, when
+   * given, must match), for the worker's StreamInstanceHistory; undefined when there is none.
+   */
+  pastEventsOfOutstandingTurn(
+    instanceId: string,
+    executionId: string | undefined,
+  ): readonly HistoryEvent[] | undefined {
+    const item = this.#byKey.get(orchestratorKey(instanceId));
+    if (item?.kind !== 'orchestrator' || item.streamId === undefined) return undefined;
+    if (executionId !== undefined && executionId !== item.request.executionId) return undefined;
+    return item.request.pastEvents;
   }
 
   handle(event: ExecutorEvent): void {
@@ -163,6 +196,7 @@ export class ExecutorHandler implements LoopHandler<ExecutorEvent> {
           reply: event.reply,
           token: undefined,
           streamId: undefined,
+          abandonedBy: undefined,
         });
         return;
       }
@@ -181,6 +215,7 @@ export class ExecutorHandler implements LoopHandler<ExecutorEvent> {
           reply: event.reply,
           token: undefined,
           streamId: undefined,
+          abandonedBy: undefined,
         });
         return;
       }
@@ -241,8 +276,7 @@ export class ExecutorHandler implements LoopHandler<ExecutorEvent> {
         }
         const item = this.#match(event.itemKind, event.completionToken, '', undefined);
         if (item instanceof DurableTaskError) return event.reply.reject(item);
-        this.#finish(item);
-        item.reply.reject(new WorkItemAbandonedError(item.description));
+        this.#abandoned(item);
         event.reply.resolve();
         return;
       }
@@ -357,6 +391,49 @@ export class ExecutorHandler implements LoopHandler<ExecutorEvent> {
     this.#pump();
   }
 
+  /**
+   * A worker gave the item up (a version it will not run, for example): offer it to another
+   * stream that accepts it, or, when every such stream has abandoned it, hand it back.
+   */
+  #abandoned(item: PendingItem): void {
+    const from = item.streamId;
+    this.#release(item);
+    if (from !== undefined) (item.abandonedBy ??= new Set()).add(from);
+    if (this.#untriedStreamExists(item)) {
+      this.#logger.debug(
+        { streamId: from, instanceId: item.instanceId },
+        `${item.description} was abandoned by its worker; offering it to another one`,
+      );
+      this.#waiting.unshift(item);
+      this.#pump();
+      return;
+    }
+    this.#finish(item);
+    item.reply.reject(new WorkItemAbandonedError(item.description));
+  }
+
+  /** Whether a connected stream accepts the item and has not abandoned it (room or not). */
+  #untriedStreamExists(item: PendingItem): boolean {
+    for (const stream of this.#streams.values()) {
+      if (!item.abandonedBy?.has(stream.id) && accepts(stream.options, item.target)) return true;
+    }
+    return false;
+  }
+
+  /**
+   * Waiting items that only streams which abandoned them could still take go back to the caller
+   * (a stream they were waiting for ended): they would otherwise wait for a worker that may never come.
+   */
+  #returnAbandonedWithNowhereToGo(): void {
+    const stranded = this.#waiting.filter(
+      (item) => item.abandonedBy !== undefined && !this.#untriedStreamExists(item),
+    );
+    for (const item of stranded) {
+      this.#finish(item);
+      item.reply.reject(new WorkItemAbandonedError(item.description));
+    }
+  }
+
   #connect(streamId: string, peer: string, options: StreamOptions, outbox: StreamOutbox): void {
     if (this.#shutDown || this.#streams.has(streamId)) {
       outbox.close();
@@ -403,7 +480,10 @@ export class ExecutorHandler implements LoopHandler<ExecutorEvent> {
     }
     // Orphans were dispatched before anything still waiting: they go first.
     this.#waiting = [...orphans, ...this.#waiting];
-    this.#logger.info({ streamId, redispatched: orphans.length }, `work item stream ${why}`);
+    this.#returnAbandonedWithNowhereToGo();
+    // A stream that ends with nothing outstanding is routine (the transport logged its opening).
+    const level = orphans.length > 0 ? 'info' : 'debug';
+    this.#logger[level]({ streamId, redispatched: orphans.length }, `work item stream ${why}`);
     this.#pump();
   }
 
@@ -450,7 +530,6 @@ export class ExecutorHandler implements LoopHandler<ExecutorEvent> {
     return item;
   }
 
-  /** Removes an item from every index and frees its stream's capacity. */
   /** Counts one more loss of the work under `key` with its stream; returns the count. */
   #noteLoss(key: string): number {
     const losses = (this.#lossesByKey.get(key) ?? 0) + 1;
@@ -464,14 +543,22 @@ export class ExecutorHandler implements LoopHandler<ExecutorEvent> {
     return losses;
   }
 
+  /** Removes an item from every index and frees its stream's capacity. */
   #finish(item: PendingItem): void {
     this.#byId.delete(item.itemId);
     this.#byKey.delete(item.key);
+    if (item.streamId === undefined) this.#waiting = this.#waiting.filter((w) => w !== item);
+    this.#release(item);
+    this.#pump();
+  }
+
+  /** Takes an outstanding item off its stream (token, capacity); it stays known by id and key. */
+  #release(item: PendingItem): void {
     if (item.token !== undefined) this.#byToken.delete(item.token);
+    item.token = undefined;
     const stream = item.streamId === undefined ? undefined : this.#streams.get(item.streamId);
     if (stream?.outstanding.delete(item)) stream.counts[item.kind]--;
-    if (item.streamId === undefined) this.#waiting = this.#waiting.filter((w) => w !== item);
-    this.#pump();
+    item.streamId = undefined;
   }
 
   /** Routes waiting items, oldest first, to streams that accept them and have room. */
@@ -486,17 +573,35 @@ export class ExecutorHandler implements LoopHandler<ExecutorEvent> {
     this.#waiting = stillWaiting;
   }
 
-  /** The least loaded stream whose filters accept the item and which has room for its kind. */
+  /**
+   * The least loaded stream whose filters accept the item, which has room for its kind and has
+   * not abandoned it. An item that no connected stream's filters accept is named in a warning,
+   * once per key: it waits for a worker that registers it.
+   */
   #pickStream(item: PendingItem): ConnectedStream | undefined {
     let best: ConnectedStream | undefined;
+    let accepted = false;
     for (const stream of this.#streams.values()) {
-      if (stream.stalled || !accepts(stream.options, item.target)) continue;
+      if (!accepts(stream.options, item.target)) continue;
+      accepted = true;
+      if (stream.stalled || item.abandonedBy?.has(stream.id)) continue;
       const limit =
         item.kind === 'orchestrator' ? stream.options.maxOrchestrations : stream.options.maxActivities;
       if (limit > 0 && stream.counts[item.kind] >= limit) continue;
       if (best === undefined || stream.outstanding.size < best.outstanding.size) best = stream;
     }
+    if (!accepted && this.#streams.size > 0) this.#warnUnroutable(item);
     return best;
+  }
+
+  #warnUnroutable(item: PendingItem): void {
+    if (!this.#unroutableWarned.first(item.key)) return;
+    const { kind, name, version } = item.target;
+    this.#logger.warn(
+      { instanceId: item.instanceId, kind, name, version, streams: this.#streams.size },
+      `no connected worker's work item filters accept ${item.description}` +
+        ` (${kind} '${name}'${version === '' ? '' : ` version '${version}'`}); it waits for a worker that registers it`,
+    );
   }
 
   #dispatch(item: PendingItem, stream: ConnectedStream): void {
@@ -506,17 +611,27 @@ export class ExecutorHandler implements LoopHandler<ExecutorEvent> {
     this.#byToken.set(token, item);
     stream.outstanding.add(item);
     stream.counts[item.kind]++;
-    stream.outbox.send(toWorkItem(item, token));
+    stream.outbox.send(this.#toWorkItem(item, token, stream));
   }
-}
 
-function toWorkItem(item: PendingItem, completionToken: string): WorkItem {
-  return item.kind === 'orchestrator'
-    ? create(WorkItemSchema, {
-        request: { case: 'orchestratorRequest', value: item.request },
+  #toWorkItem(item: PendingItem, completionToken: string, stream: ConnectedStream): WorkItem {
+    if (item.kind === 'activity') {
+      return create(WorkItemSchema, {
+        request: { case: 'activityRequest', value: item.request },
         completionToken,
-      })
-    : create(WorkItemSchema, { request: { case: 'activityRequest', value: item.request }, completionToken });
+      });
+    }
+    const streamed =
+      stream.options.historyStreaming === true &&
+      pastEventsExceed(item.request.pastEvents, this.#historyStreamingThresholdBytes);
+    return create(WorkItemSchema, {
+      request: {
+        case: 'orchestratorRequest',
+        value: streamed ? withoutPastEvents(item.request) : item.request,
+      },
+      completionToken,
+    });
+  }
 }
 
 function cancellationError(description: string, reason: unknown): Error {

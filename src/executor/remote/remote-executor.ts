@@ -4,6 +4,7 @@ import { createReply, Loop } from '../../loop/index.js';
 import type {
   ActivityRequest,
   ActivityResponse,
+  HistoryEvent,
   OrchestratorRequest,
   OrchestratorResponse,
 } from '../../proto/orchestrator_service_pb.js';
@@ -38,6 +39,11 @@ export interface RemoteExecutorOptions {
   /** Completion token generator. Default: a random UUID per dispatch. */
   readonly newToken?: () => string;
   readonly logger?: LogSink;
+  /**
+   * Past events above this many encoded bytes are sent by StreamInstanceHistory to workers that
+   * declare the history streaming capability. Default 1 MiB.
+   */
+  readonly historyStreamingThresholdBytes?: number;
 }
 
 const DEFAULT_PING_INTERVAL_MS = 30_000;
@@ -81,6 +87,9 @@ export class RemoteExecutor implements Executor {
       newToken: options.newToken ?? randomUUID,
       maxWaiting: options.maxWaitingWorkItems ?? DEFAULT_MAX_WAITING_WORK_ITEMS,
       ...(options.logger && { logger: options.logger }),
+      ...(options.historyStreamingThresholdBytes !== undefined && {
+        historyStreamingThresholdBytes: options.historyStreamingThresholdBytes,
+      }),
     });
     this.#loop = new Loop<ExecutorEvent>(this.#handler, { name: 'remote executor' });
   }
@@ -117,6 +126,11 @@ export class RemoteExecutor implements Executor {
     let undelivered = 0;
     for (const writer of this.#writers) undelivered += writer.pending;
     return { undelivered, stalledStreams: this.#handler.stalledStreams() };
+  }
+
+  /** The past events of the instance's turn outstanding on a worker (for history streaming). */
+  pastEventsOfOutstandingTurn(instanceId: string, executionId?: string): readonly HistoryEvent[] | undefined {
+    return this.#handler.pastEventsOfOutstandingTurn(instanceId, executionId);
   }
 
   executeOrchestrator(request: OrchestratorRequest, signal?: AbortSignal): Promise<OrchestratorResponse> {

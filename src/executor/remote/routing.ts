@@ -1,7 +1,8 @@
-import type {
-  ActivityRequest,
-  GetWorkItemsRequest,
-  OrchestratorRequest,
+import {
+  WorkerCapability,
+  type ActivityRequest,
+  type GetWorkItemsRequest,
+  type OrchestratorRequest,
 } from '../../proto/orchestrator_service_pb.js';
 
 /**
@@ -21,6 +22,8 @@ export interface StreamOptions {
   readonly maxOrchestrations: number;
   /** Most activity items outstanding on the stream at once; 0 = no limit. */
   readonly maxActivities: number;
+  /** The worker reads large histories with StreamInstanceHistory (see history-streaming.ts). */
+  readonly historyStreaming?: boolean;
 }
 
 export const ACCEPT_EVERYTHING: StreamOptions = {
@@ -42,6 +45,7 @@ export function streamOptionsFromRequest(request: GetWorkItemsRequest): StreamOp
     activities: filtered ? toMap(filters.activities) : undefined,
     maxOrchestrations: Math.max(0, request.maxConcurrentOrchestrationWorkItems),
     maxActivities: Math.max(0, request.maxConcurrentActivityWorkItems),
+    historyStreaming: request.capabilities.includes(WorkerCapability.HISTORY_STREAMING),
   };
 }
 

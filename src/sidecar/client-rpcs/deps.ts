@@ -1,6 +1,7 @@
 import type { Backend } from '../../backend/backend.js';
 import type { TaskHubClient } from '../../client/index.js';
 import type { Logger } from '../../logging/logger.js';
+import type { HistoryEvent } from '../../proto/orchestrator_service_pb.js';
 
 /** What the client rpcs run on. */
 export interface ClientRpcDeps {
@@ -14,4 +15,12 @@ export interface ClientRpcDeps {
   /** Largest payload (input, event data, terminate output) in UTF-8 bytes. */
   readonly maxPayloadBytes: number;
   readonly logger: Logger;
+  /**
+   * The past events of an instance's turn outstanding on a worker: what StreamInstanceHistory
+   * serves to a worker fetching its work item's history. Absent: the store's history.
+   */
+  readonly outstandingTurnHistory?: (
+    instanceId: string,
+    executionId: string | undefined,
+  ) => readonly HistoryEvent[] | undefined;
 }

@@ -21,7 +21,9 @@ type HistoryCall = grpc.ServerWritableStream<StreamInstanceHistoryRequest, Histo
 
 /**
  * StreamInstanceHistory: the stored history in HistoryChunks (bounded in count and bytes),
- * honouring back-pressure. NOT_FOUND for an unknown instance (the SDKs turn it into an empty
+ * honouring back-pressure. A worker fetching the history of its work item
+ * (`forWorkItemProcessing`, sent `requiresHistoryStreaming`) gets exactly the past events of its
+ * outstanding turn. NOT_FOUND for an unknown instance (the SDKs turn it into an empty
  * history) or for an `executionId` other than the current one: only the latest execution's
  * history is kept after continue-as-new.
  */
@@ -42,8 +44,24 @@ export function historyHandlers(deps: ClientRpcDeps): SidecarHandlers {
 
 async function streamHistory(deps: ClientRpcDeps, call: HistoryCall): Promise<void> {
   const { instanceId } = call.request;
-  const history = await deps.client.getOrchestrationHistory(instanceId);
   const executionId = nonEmpty(call.request.executionId);
+  const history = call.request.forWorkItemProcessing
+    ? (deps.outstandingTurnHistory?.(instanceId, executionId) ??
+      (await storedHistory(deps, instanceId, executionId)))
+    : await storedHistory(deps, instanceId, executionId);
+  for (const chunk of chunksOf(history)) {
+    if (call.cancelled) return;
+    if (!call.write(chunk)) await drained(call);
+  }
+}
+
+/** The store's history of the instance, of the given execution when one is named. */
+async function storedHistory(
+  deps: ClientRpcDeps,
+  instanceId: string,
+  executionId: string | undefined,
+): Promise<readonly HistoryEvent[]> {
+  const history = await deps.client.getOrchestrationHistory(instanceId);
   if (executionId !== undefined) {
     const state = await deps.client.getOrchestrationState(instanceId, { fetchPayloads: false });
     if (state === undefined) throw new InstanceNotFoundError(instanceId);
@@ -53,10 +71,7 @@ async function streamHistory(deps: ClientRpcDeps, call: HistoryCall): Promise<vo
       });
     }
   }
-  for (const chunk of chunksOf(history)) {
-    if (call.cancelled) return;
-    if (!call.write(chunk)) await drained(call);
-  }
+  return history;
 }
 
 function* chunksOf(history: readonly HistoryEvent[]): Generator<HistoryChunk> {
