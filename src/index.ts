@@ -24,13 +24,8 @@ export {
   type ScheduleInfo,
   type ScheduleSpec,
 } from './schedules/index.js';
-export {
-  TaskHubWorker,
-  WORKER_DEFAULTS,
-  type Clock,
-  type TaskHubWorkerOptions,
-  type TimerHandle,
-} from './worker/index.js';
+export { TaskHubWorker, WORKER_DEFAULTS, type TaskHubWorkerOptions } from './worker/index.js';
+export { systemClock, type Clock, type TimerHandle } from './loop/clock.js';
 export { InProcessExecutor, type InProcessExecutorOptions } from './executor/in-process-executor.js';
 export { TracingExecutor } from './executor/tracing-executor.js';
 export type { Executor } from './executor/executor.js';

@@ -3,7 +3,7 @@ import type { OrchestrationStatus } from '../api/status.js';
 import type { Backend } from '../backend/backend.js';
 import { SILENT_LOGGER, type Logger } from '../logging/logger.js';
 import { DEFAULT_MAX_PAYLOAD_BYTES } from './payload.js';
-import { systemTimers, type ClientTimers } from './timers.js';
+import { systemClock, type Clock } from '../loop/clock.js';
 
 export interface TaskHubClientOptions {
   readonly backend: Backend;
@@ -16,8 +16,8 @@ export interface TaskHubClientOptions {
   readonly pollIntervalMs?: number;
   /** Largest serialized payload (UTF-8 bytes of the JSON). Default 4 MiB. */
   readonly maxPayloadBytes?: number;
-  /** Timers for waits; default the global ones. Tests inject manual timers. */
-  readonly timers?: ClientTimers;
+  /** Time and timers for waits; default the system clock. Tests inject a fake one. */
+  readonly clock?: Clock;
 }
 
 /** An orchestrator function (its `name` is the orchestration name) or the name itself. */
@@ -85,7 +85,7 @@ export interface CompiledClientOptions {
   readonly logger: Logger;
   readonly pollIntervalMs: number;
   readonly maxPayloadBytes: number;
-  readonly timers: ClientTimers;
+  readonly clock: Clock;
 }
 
 export function compileClientOptions(options: TaskHubClientOptions): CompiledClientOptions {
@@ -98,7 +98,7 @@ export function compileClientOptions(options: TaskHubClientOptions): CompiledCli
     logger: (options.logger ?? SILENT_LOGGER).child({ component: 'client' }),
     pollIntervalMs,
     maxPayloadBytes,
-    timers: options.timers ?? systemTimers,
+    clock: options.clock ?? systemClock,
   };
 }
 

@@ -12,5 +12,4 @@ export type {
 } from './client-options.js';
 export { assertValidInstanceId, MAX_INSTANCE_ID_LENGTH, newInstanceId } from './instance-id.js';
 export { DEFAULT_MAX_PAYLOAD_BYTES, serializePayload } from './payload.js';
-export type { ClientTimers } from './timers.js';
 export { DEFAULT_PURGE_BATCH_SIZE, type TimedPurgeOptions } from './timed-purge.js';

@@ -85,7 +85,7 @@ export class TaskHubClient {
     const router = new InstanceUpdateRouter(this.#options.backend);
     this.#waitDeps = {
       backend: this.#options.backend,
-      timers: this.#options.timers,
+      clock: this.#options.clock,
       pollIntervalMs: this.#options.pollIntervalMs,
       watch: (instanceId, onUpdate) => router.watch(instanceId, onUpdate),
     };

@@ -3,8 +3,8 @@ import { getEventListeners } from 'node:events';
 import { describe, test, type TestContext } from 'node:test';
 import { isDurableTaskError, ShutdownError } from '../api/errors.js';
 import { OrchestrationStatus } from '../api/status.js';
+import { FakeClock } from '../loop/testing/fake-clock.js';
 import { TaskHubClient } from './task-hub-client.js';
-import { ManualTimers } from './testing/manual-timers.js';
 import { runTurn } from './testing/run-turn.js';
 import { countSubscriptions, createTestBackend } from './testing/test-backend.js';
 import { withoutNotifications } from './testing/without-notifications.js';
@@ -29,8 +29,8 @@ function observe<T>(promise: Promise<T>): { readonly settled: boolean } {
 async function setup(t: TestContext, options: { dropNotifications?: boolean } = {}) {
   const { backend: base } = await createTestBackend(t);
   const counted = countSubscriptions(options.dropNotifications ? withoutNotifications(base) : base);
-  const timers = new ManualTimers();
-  const client = new TaskHubClient({ backend: counted.backend, timers, pollIntervalMs: POLL_MS });
+  const timers = new FakeClock();
+  const client = new TaskHubClient({ backend: counted.backend, clock: timers, pollIntervalMs: POLL_MS });
   /** Nothing subscribed and no timer pending: what every settled wait must leave behind. */
   const assertNoLeaks = (): void => {
     assert.equal(counted.listenerCount(), 0, 'subscriptions left open');

@@ -3,7 +3,7 @@ import type { InstanceState } from '../api/instance.js';
 import type { Backend } from '../backend/backend.js';
 import type { OrchestrationStatus } from '../api/status.js';
 import type { UpdateCallback } from './instance-update-router.js';
-import type { ClientTimers } from './timers.js';
+import { holdProcessOpen, type Clock, type TimerHandle } from '../loop/clock.js';
 
 /**
  * Waits until an instance's state satisfies a condition.
@@ -20,7 +20,8 @@ import type { ClientTimers } from './timers.js';
 
 export interface WaitDependencies {
   readonly backend: Backend;
-  readonly timers: ClientTimers;
+  /** Poll and timeout timers. */
+  readonly clock: Clock;
   /** Safety-net poll interval (ms). */
   readonly pollIntervalMs: number;
   /**
@@ -52,7 +53,7 @@ export interface PendingWait {
 }
 
 export function waitForInstance(deps: WaitDependencies, request: WaitRequest): PendingWait {
-  const { backend, timers, pollIntervalMs } = deps;
+  const { backend, clock, pollIntervalMs } = deps;
   const { instanceId, signal } = request;
 
   let resolvePromise!: (state: InstanceState) => void;
@@ -65,8 +66,10 @@ export function waitForInstance(deps: WaitDependencies, request: WaitRequest): P
   let settled = false;
   let reading = false;
   let readAgain = false;
-  let pollHandle: unknown;
-  let timeoutHandle: unknown;
+  let pollHandle: TimerHandle | undefined;
+  let timeoutHandle: TimerHandle | undefined;
+  // The clock's timers are unref'd; a pending wait keeps the process alive until it settles.
+  const release = holdProcessOpen();
   let unsubscribe: (() => void) | undefined;
 
   const onAbort = (): void => finish(() => rejectPromise(signal?.reason));
@@ -76,18 +79,19 @@ export function waitForInstance(deps: WaitDependencies, request: WaitRequest): P
     settled = true;
     unsubscribe?.();
     unsubscribe = undefined;
-    if (pollHandle !== undefined) timers.clearTimeout(pollHandle);
-    if (timeoutHandle !== undefined) timers.clearTimeout(timeoutHandle);
+    pollHandle?.cancel();
+    timeoutHandle?.cancel();
     pollHandle = timeoutHandle = undefined;
+    release();
     signal?.removeEventListener('abort', onAbort);
     settle();
   }
 
   function schedulePoll(): void {
-    pollHandle = timers.setTimeout(() => {
+    pollHandle = clock.setTimer(pollIntervalMs, () => {
       pollHandle = undefined;
       read();
-    }, pollIntervalMs);
+    });
   }
 
   function read(): void {
@@ -98,10 +102,8 @@ export function waitForInstance(deps: WaitDependencies, request: WaitRequest): P
     }
     reading = true;
     readAgain = false;
-    if (pollHandle !== undefined) {
-      timers.clearTimeout(pollHandle);
-      pollHandle = undefined;
-    }
+    pollHandle?.cancel();
+    pollHandle = undefined;
     backend.getInstance(instanceId, request.fetchPayloads).then(
       (state) => {
         reading = false;
@@ -138,7 +140,7 @@ export function waitForInstance(deps: WaitDependencies, request: WaitRequest): P
     }
     if (!settled && request.timeoutMs !== undefined) {
       const timeoutMs = request.timeoutMs;
-      timeoutHandle = timers.setTimeout(() => {
+      timeoutHandle = clock.setTimer(timeoutMs, () => {
         timeoutHandle = undefined;
         finish(() =>
           rejectPromise(
@@ -147,7 +149,7 @@ export function waitForInstance(deps: WaitDependencies, request: WaitRequest): P
             ),
           ),
         );
-      }, timeoutMs);
+      });
     }
     read();
   }

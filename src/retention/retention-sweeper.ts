@@ -1,6 +1,6 @@
 import type { Backend } from '../backend/backend.js';
 import { SILENT_LOGGER, type LogSink } from '../logging/logger.js';
-import { systemClock, type Clock, type TimerHandle } from '../worker/clock.js';
+import { systemClock, type Clock, type TimerHandle } from '../loop/clock.js';
 import { RETENTION_STATUSES, type RetainedStatus, type RetentionPolicy } from './retention-policy.js';
 
 export interface RetentionOptions {

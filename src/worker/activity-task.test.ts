@@ -11,7 +11,7 @@ import {
 } from '../proto/orchestrator_service_pb.js';
 import { eventOf, eventTime, historyEvent, timerFiredEvent } from '../runtime/history-events.js';
 import { activityRequestFor, activityResultEvent, createActivityRunner } from './activity-task.js';
-import { FakeClock } from './testing/fake-clock.js';
+import { FakeClock } from '../loop/testing/fake-clock.js';
 
 function scheduled(taskId: number): HistoryEvent {
   return historyEvent(

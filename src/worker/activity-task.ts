@@ -10,7 +10,7 @@ import {
   type TaskFailureDetails,
 } from '../proto/orchestrator_service_pb.js';
 import { eventOf, historyEvent, taskCompletedEvent } from '../runtime/history-events.js';
-import type { Clock } from './clock.js';
+import type { Clock } from '../loop/clock.js';
 
 /**
  * Running one activity work item: build the ActivityRequest from its TaskScheduled event, have

@@ -5,7 +5,6 @@ export {
   type CompiledWorkerOptions,
   type TaskHubWorkerOptions,
 } from './task-hub-worker.js';
-export { systemClock, type Clock, type TimerHandle } from './clock.js';
 export { createOrchestrationTurnRunner, type OrchestrationTurnDeps } from './orchestration-turn.js';
 export {
   activityRequestFor,

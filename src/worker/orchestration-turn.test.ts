@@ -21,7 +21,7 @@ import {
 import type { TurnResult } from '../runtime/turn.js';
 import { HistoryCache } from './history-cache.js';
 import { createOrchestrationTurnRunner } from './orchestration-turn.js';
-import { FakeClock } from './testing/fake-clock.js';
+import { FakeClock } from '../loop/testing/fake-clock.js';
 
 const START = executionStartedEvent({ instanceId: 'order-1', executionId: 'exec-1', name: 'Process' }, 1_000);
 

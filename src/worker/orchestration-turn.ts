@@ -2,7 +2,7 @@ import type { Backend, OrchestrationWorkItem } from '../backend/backend.js';
 import type { Executor } from '../executor/executor.js';
 import { applyResponse, planTurn, type TurnInput, type TurnPlan } from '../runtime/index.js';
 import type { TurnResult } from '../runtime/turn.js';
-import type { Clock } from './clock.js';
+import type { Clock } from '../loop/clock.js';
 import type { HistoryCache } from './history-cache.js';
 import { SILENT_LOGGER, type LogSink } from '../logging/logger.js';
 

@@ -14,7 +14,7 @@ import {
 } from '../proto/orchestrator_service_pb.js';
 import { eventOf } from '../runtime/history-events.js';
 import { TaskHubWorker } from './task-hub-worker.js';
-import { FakeClock } from './testing/fake-clock.js';
+import { FakeClock } from '../loop/testing/fake-clock.js';
 import { FakeWorkBackend } from './testing/fake-work-backend.js';
 
 /** One orchestrator: schedule Greet(input), then complete with its result. */

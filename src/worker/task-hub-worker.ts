@@ -9,7 +9,7 @@ import type { Executor } from '../executor/executor.js';
 import { Loop } from '../loop/loop.js';
 import { createReply } from '../loop/reply.js';
 import { createActivityRunner } from './activity-task.js';
-import { systemClock, type Clock } from './clock.js';
+import { holdProcessOpen, systemClock, type Clock } from '../loop/clock.js';
 import { SILENT_LOGGER, type LogSink } from '../logging/logger.js';
 import { HistoryCache } from './history-cache.js';
 import { createOrchestrationTurnRunner } from './orchestration-turn.js';
@@ -228,6 +228,9 @@ export class TaskHubWorker {
     if (this.#phase === 'stopping')
       throw new InvalidArgumentError('A stopped TaskHubWorker cannot be restarted.');
     this.#phase = 'running';
+    // The clock's timers are unref'd; a running worker keeps the process alive until it stops.
+    const release = holdProcessOpen();
+    void this.done.then(release, release);
     this.#unsubscribe = this.#backend.subscribe((notification) => this.#route(notification));
     const runs = [this.#orchestrations, this.#activities].map((runner) =>
       runner.run().catch((error: unknown) => {

@@ -1,5 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import pg from 'pg';
+import { systemClock } from '../../loop/clock.js';
 import { Database } from './database.js';
 import { NotificationListener } from './listener.js';
 import type { CompiledPostgresOptions } from './options.js';
@@ -62,10 +63,7 @@ export function createConnections(
     onError: (err, msg) => logger.warn({ err }, msg),
     reconnectDelayMs: options.listenerReconnectDelayMs,
     maxReconnectDelayMs: options.maxListenerReconnectDelayMs,
-    timers: {
-      setTimeout: (fn, ms) => setTimeout(fn, ms),
-      clearTimeout: (handle) => clearTimeout(handle as NodeJS.Timeout),
-    },
+    clock: systemClock,
   });
   return { pool, db, listener };
 }

@@ -1,3 +1,4 @@
+import type { Clock } from '../../loop/clock.js';
 import type pg from 'pg';
 import type { Statement } from './sql/compile.js';
 import {
@@ -26,7 +27,7 @@ export interface Queryable {
 export interface DatabaseDeps {
   readonly pool: pg.Pool;
   /** Injected clock (tests); absent: statements read the database clock. */
-  readonly clock: (() => number) | undefined;
+  readonly clock: Pick<Clock, 'now'> | undefined;
   readonly retry: RetryPolicy;
   readonly retryHooks: RetryHooks;
 }
@@ -74,7 +75,7 @@ export class Database {
   }
 
   #clockOverride(): number | null {
-    return this.#deps.clock ? Math.floor(this.#deps.clock()) : null;
+    return this.#deps.clock ? Math.floor(this.#deps.clock.now()) : null;
   }
 
   async #writeOnce<R extends object>(statement: Statement, params: readonly unknown[]): Promise<Rows<R>> {

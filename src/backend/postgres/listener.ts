@@ -1,4 +1,5 @@
 import type pg from 'pg';
+import type { Clock, TimerHandle } from '../../loop/clock.js';
 import { quoteIdentifier } from './sql/compile.js';
 
 /**
@@ -11,11 +12,6 @@ import { quoteIdentifier } from './sql/compile.js';
  * idempotent, ends the connection and cancels a pending reconnect; nothing keeps running.
  */
 
-export interface ListenerTimers {
-  setTimeout(fn: () => void, ms: number): unknown;
-  clearTimeout(handle: unknown): void;
-}
-
 export interface NotificationListenerDeps {
   /** Makes a new, unconnected client (a fresh one per connection attempt). */
   readonly createClient: () => pg.Client;
@@ -26,13 +22,14 @@ export interface NotificationListenerDeps {
   /** First reconnect delay; doubles up to `maxReconnectDelayMs`. */
   readonly reconnectDelayMs: number;
   readonly maxReconnectDelayMs: number;
-  readonly timers: ListenerTimers;
+  /** Reconnect backoff timers. */
+  readonly clock: Clock;
 }
 
 export class NotificationListener {
   readonly #deps: NotificationListenerDeps;
   #client: pg.Client | undefined;
-  #reconnectTimer: unknown;
+  #reconnectTimer: TimerHandle | undefined;
   #reconnectDelayMs: number;
   #stopped = false;
 
@@ -49,7 +46,7 @@ export class NotificationListener {
   async stop(): Promise<void> {
     if (this.#stopped) return;
     this.#stopped = true;
-    if (this.#reconnectTimer !== undefined) this.#deps.timers.clearTimeout(this.#reconnectTimer);
+    this.#reconnectTimer?.cancel();
     this.#reconnectTimer = undefined;
     const client = this.#client;
     this.#client = undefined;
@@ -94,7 +91,7 @@ export class NotificationListener {
     if (this.#stopped || this.#reconnectTimer !== undefined) return;
     const delay = this.#reconnectDelayMs;
     this.#reconnectDelayMs = Math.min(this.#deps.maxReconnectDelayMs, delay * 2);
-    this.#reconnectTimer = this.#deps.timers.setTimeout(() => {
+    this.#reconnectTimer = this.#deps.clock.setTimer(delay, () => {
       this.#reconnectTimer = undefined;
       this.#connect().then(
         () => {
@@ -105,6 +102,6 @@ export class NotificationListener {
           this.#scheduleReconnect();
         },
       );
-    }, delay);
+    });
   }
 }

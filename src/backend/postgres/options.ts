@@ -1,3 +1,4 @@
+import type { Clock } from '../../loop/clock.js';
 import { SILENT_LOGGER, type LogSink } from '../../logging/logger.js';
 import { InvalidArgumentError } from '../../api/errors.js';
 import { DEFAULT_RETRY_POLICY, type RetryPolicy } from './transient-errors.js';
@@ -18,10 +19,10 @@ export interface PostgresBackendOptions {
   /** Most pooled connections (the listener has one more of its own). Default 20. */
   readonly poolSize?: number;
   /**
-   * Epoch-ms clock for every stored time and lease. Absent (production): the database clock, so
-   * processes on several machines agree on lease expiry. Tests inject a fake clock.
+   * Time of every stored time and lease (its `now()`). Absent (production): the database clock,
+   * so processes on several machines agree on lease expiry. Tests inject a fake clock.
    */
-  readonly clock?: () => number;
+  readonly clock?: Pick<Clock, 'now'>;
   readonly logger?: LogSink;
   /** Shown in pg_stat_activity; the listener adds ':listener'. Default 'durabletask'. */
   readonly applicationName?: string;
@@ -38,7 +39,7 @@ export interface CompiledPostgresOptions {
   readonly connectionString: string;
   readonly schema: string;
   readonly poolSize: number;
-  readonly clock: (() => number) | undefined;
+  readonly clock: Pick<Clock, 'now'> | undefined;
   readonly logger: LogSink;
   readonly applicationName: string;
   readonly retry: RetryPolicy;

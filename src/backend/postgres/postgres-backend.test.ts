@@ -1,6 +1,6 @@
 import { after } from 'node:test';
 import { backendConformanceSuite } from '../testing/conformance.js';
-import { createFakeClock } from '../testing/fake-clock.js';
+import { FakeClock } from '../../loop/testing/fake-clock.js';
 import { PostgresBackend } from './postgres-backend.js';
 import {
   adminClient,
@@ -20,7 +20,7 @@ if (await requirePostgres()) {
     await dropSchema(schema);
   });
 
-  const freshBackend = async (clock?: () => number): Promise<PostgresBackend> => {
+  const freshBackend = async (clock?: FakeClock): Promise<PostgresBackend> => {
     const backend = new PostgresBackend({
       connectionString: TEST_DATABASE_URL,
       schema,
@@ -33,8 +33,8 @@ if (await requirePostgres()) {
   };
 
   backendConformanceSuite('postgres (fake clock)', async () => {
-    const clock = createFakeClock();
-    const backend = await freshBackend(clock.clock);
+    const clock = new FakeClock();
+    const backend = await freshBackend(clock);
     return { backend, clock, cleanup: () => backend.stop() };
   });
 

@@ -158,7 +158,7 @@ export class PostgresBackend implements Backend {
   }
 
   async now(): Promise<number> {
-    if (this.#options.clock) return this.#options.clock();
+    if (this.#options.clock) return this.#options.clock.now();
     const { rows } = await this.#opened().db.query<{ now: number }>(this.#s.CURRENT_TIME);
     return rows[0]?.now ?? Date.now();
   }

@@ -16,7 +16,7 @@ function recordingCommitter(): {
       return fn();
     },
     inSavepoint: (fn) => fn(),
-    clock: () => 0,
+    clock: { now: () => 0 },
     schedule: (flush) => flushes.push(flush),
     onCommitted: () => undefined,
   });

@@ -1,3 +1,4 @@
+import type { Clock } from '../../loop/clock.js';
 import { ChangeSet } from './notifier.js';
 
 /**
@@ -17,7 +18,7 @@ export interface GroupCommitDeps {
   readonly inTransaction: <T>(fn: () => T, durable: boolean) => T;
   /** Runs `fn` in a savepoint of the current transaction, rolled back if `fn` throws. */
   readonly inSavepoint: <T>(fn: () => T) => T;
-  readonly clock: () => number;
+  readonly clock: Pick<Clock, 'now'>;
   /** Schedules a batch flush after the current turn (default: setImmediate). */
   readonly schedule: (flush: () => void) => void;
   /** Announces what a committed write changed. */
@@ -116,7 +117,7 @@ export class GroupCommitter {
       const changes = new ChangeSet();
       let value: T;
       try {
-        value = this.#deps.inTransaction(() => work(this.#deps.clock(), changes), false);
+        value = this.#deps.inTransaction(() => work(this.#deps.clock.now(), changes), false);
       } catch (err) {
         reject(err instanceof Error ? err : new Error(String(err)));
         return;
@@ -129,7 +130,7 @@ export class GroupCommitter {
   #runOne(write: PendingWrite): Outcome {
     const changes = new ChangeSet();
     try {
-      const value = this.#deps.inSavepoint(() => write.work(this.#deps.clock(), changes));
+      const value = this.#deps.inSavepoint(() => write.work(this.#deps.clock.now(), changes));
       return { write, ok: true, value, changes };
     } catch (err) {
       return { write, ok: false, value: err, changes };

@@ -2,12 +2,12 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { backendConformanceSuite } from '../testing/conformance.js';
-import { createFakeClock } from '../testing/fake-clock.js';
+import { FakeClock } from '../../loop/testing/fake-clock.js';
 import { SqliteBackend } from './sqlite-backend.js';
 
 backendConformanceSuite('sqlite :memory: (fake clock)', async () => {
-  const clock = createFakeClock();
-  const backend = new SqliteBackend({ path: ':memory:', clock: clock.clock });
+  const clock = new FakeClock();
+  const backend = new SqliteBackend({ path: ':memory:', clock });
   await backend.start();
   return { backend, clock, cleanup: () => backend.stop() };
 });

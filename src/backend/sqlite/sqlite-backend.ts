@@ -1,4 +1,5 @@
 import { SILENT_LOGGER, type LogSink } from '../../logging/logger.js';
+import { systemClock, type Clock } from '../../loop/clock.js';
 import { randomUUID } from 'node:crypto';
 import Database from 'better-sqlite3';
 import { InstanceNotFoundError, LockLostError, NotCompletedError } from '../../api/errors.js';
@@ -27,8 +28,8 @@ import { commitTurn, createInstanceRows, deleteInstanceRows, inboxIdsJson } from
 export interface SqliteBackendOptions {
   /** Database file, or ':memory:' for a private in-memory database. Default 'durabletask.db'. */
   readonly path?: string;
-  /** Epoch-ms clock for every stored time and lease; default Date.now. Tests inject a fake one. */
-  readonly clock?: () => number;
+  /** Time of every stored time and lease; default the system clock. Tests inject a fake one. */
+  readonly clock?: Pick<Clock, 'now'>;
   /** FULL survives power loss; NORMAL (in WAL mode) may lose the last commits on power loss. Default FULL. */
   readonly synchronous?: 'FULL' | 'NORMAL';
   /** How long a write waits for another connection's lock before failing. Default 5000 ms. */
@@ -74,7 +75,7 @@ interface Open {
  */
 export class SqliteBackend implements Backend {
   readonly #path: string;
-  readonly #clock: () => number;
+  readonly #clock: Pick<Clock, 'now'>;
   readonly #synchronous: 'FULL' | 'NORMAL';
   readonly #busyTimeoutMs: number;
   readonly #scheduleFlush: (flush: () => void) => void;
@@ -84,7 +85,7 @@ export class SqliteBackend implements Backend {
 
   constructor(options: SqliteBackendOptions = {}) {
     this.#path = options.path ?? 'durabletask.db';
-    this.#clock = options.clock ?? Date.now;
+    this.#clock = options.clock ?? systemClock;
     this.#synchronous = options.synchronous ?? 'FULL';
     this.#busyTimeoutMs = options.busyTimeoutMs ?? 5000;
     this.#scheduleFlush = options.scheduleFlush ?? ((flush) => void setImmediate(flush));
@@ -147,7 +148,7 @@ export class SqliteBackend implements Backend {
     const lockPath = StoreOwnership.lockPathOf(this.#path);
     if (lockPath === undefined) return undefined;
     return StoreOwnership.acquire(lockPath, this.#busyTimeoutMs, () => {
-      const taken = takeBackLeases(db, this.#clock());
+      const taken = takeBackLeases(db, this.#clock.now());
       if (taken.orchestrations + taken.activities === 0) return;
       this.#logger.warn(
         taken,
@@ -167,7 +168,7 @@ export class SqliteBackend implements Backend {
   }
 
   async now(): Promise<number> {
-    return this.#clock();
+    return this.#clock.now();
   }
 
   subscribe(listener: (notification: BackendNotification) => void): () => void {
@@ -348,7 +349,7 @@ export class SqliteBackend implements Backend {
   }
 
   async nextDueTime(): Promise<number | undefined> {
-    return this.#opened().s.nextDueTime.get({ now: this.#clock() })?.due ?? undefined;
+    return this.#opened().s.nextDueTime.get({ now: this.#clock.now() })?.due ?? undefined;
   }
 
   async getInstance(instanceId: string, includePayloads: boolean): Promise<InstanceState | undefined> {

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test, type TestContext } from 'node:test';
-import { createFakeClock } from '../testing/fake-clock.js';
+import { FakeClock } from '../../loop/testing/fake-clock.js';
 import { OrchestrationStatus } from '../../api/status.js';
 import {
   completingTurn,
@@ -16,8 +16,8 @@ import { SqliteBackend } from './sqlite-backend.js';
 const LEASE = { lockDurationMs: 30_000 };
 
 async function open(t: TestContext) {
-  const clock = createFakeClock();
-  const backend = new SqliteBackend({ path: ':memory:', clock: clock.clock });
+  const clock = new FakeClock();
+  const backend = new SqliteBackend({ path: ':memory:', clock });
   await backend.start();
   t.after(() => backend.stop());
   return { backend, clock };

@@ -6,7 +6,7 @@ import { after, before, describe, test } from 'node:test';
 import Database from 'better-sqlite3';
 import { isDurableTaskError } from '../../api/errors.js';
 import { OrchestrationStatus } from '../../api/status.js';
-import { createFakeClock } from '../testing/fake-clock.js';
+import { FakeClock } from '../../loop/testing/fake-clock.js';
 import { raisedEvent, startEvent } from '../testing/turn-builders.js';
 import { SCHEMA_VERSION } from './schema.js';
 import { SqliteBackend } from './sqlite-backend.js';
@@ -101,10 +101,10 @@ describe('SQLite group commit', () => {
   /** A backend whose batches flush only when the test says so. */
   async function manualBackend() {
     const flushes: (() => void)[] = [];
-    const clock = createFakeClock();
+    const clock = new FakeClock();
     const backend = new SqliteBackend({
       path: ':memory:',
-      clock: clock.clock,
+      clock,
       scheduleFlush: (flush) => flushes.push(flush),
     });
     await backend.start();

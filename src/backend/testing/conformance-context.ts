@@ -2,14 +2,14 @@ import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { isDurableTaskError, type ErrorCode } from '../../api/errors.js';
 import type { Backend, BackendNotification, OrchestrationWorkItem } from '../backend.js';
-import type { FakeClockControls } from './fake-clock.js';
+import type { FakeClock } from '../../loop/testing/fake-clock.js';
 import { completingTurn, startEvent } from './turn-builders.js';
 
 /** What a backend under test provides for one test; `cleanup` releases everything it made. */
 export interface ConformanceFixture {
   readonly backend: Backend;
   /** Present when the backend runs on an injected clock; absent means real time (tests sleep). */
-  readonly clock?: FakeClockControls;
+  readonly clock?: FakeClock;
   cleanup(): Promise<void>;
 }
 
@@ -26,7 +26,7 @@ const REAL_TIME_SLACK_MS = 30;
 export class ConformanceContext {
   readonly backend: Backend;
   readonly notifications: BackendNotification[] = [];
-  readonly #clock: FakeClockControls | undefined;
+  readonly #clock: FakeClock | undefined;
 
   constructor(fixture: ConformanceFixture) {
     this.backend = fixture.backend;

@@ -15,7 +15,7 @@ export interface TestBackend {
  */
 export async function createTestBackend(t: TestContext): Promise<TestBackend> {
   let clock = Date.UTC(2026, 0, 1);
-  const backend = new SqliteBackend({ path: ':memory:', clock: () => clock++ });
+  const backend = new SqliteBackend({ path: ':memory:', clock: { now: () => clock++ } });
   await backend.start();
   t.after(() => backend.stop());
   return countSubscriptions(backend);

@@ -4,4 +4,3 @@ export { DEFAULT_HISTORY_STREAMING_THRESHOLD_BYTES } from './history-streaming.j
 export { DuplicateWorkItemError, UnknownWorkItemError, WorkItemAbandonedError } from './errors.js';
 export { ACCEPT_EVERYTHING, streamOptionsFromRequest, type StreamOptions } from './routing.js';
 export type { StreamOutbox, WorkItemSink } from './work-item-sink.js';
-export { systemClock, systemTimers, type Clock, type TimerHandle, type Timers } from './timers.js';

@@ -11,7 +11,8 @@ import {
 } from '../../proto/orchestrator_service_pb.js';
 import { RemoteExecutor } from './remote-executor.js';
 import { ACCEPT_EVERYTHING } from './routing.js';
-import { ManualTime, MemorySink } from './testing/fakes.js';
+import { FakeClock } from '../../loop/testing/fake-clock.js';
+import { MemorySink } from './testing/fakes.js';
 
 /** Lets the loops deliver what was enqueued. */
 async function settle(): Promise<void> {
@@ -19,8 +20,8 @@ async function settle(): Promise<void> {
 }
 
 function newExecutor(): RemoteExecutor {
-  const time = new ManualTime();
-  const executor = new RemoteExecutor({ clock: time, timers: time, pingIntervalMs: 0 });
+  const time = new FakeClock(0);
+  const executor = new RemoteExecutor({ clock: time, pingIntervalMs: 0 });
   void executor.start();
   return executor;
 }

@@ -14,7 +14,7 @@ import { ExecutorHandler, type ExecutorStats } from './handler.js';
 import type { LogSink } from '../../logging/logger.js';
 import type { StreamOptions } from './routing.js';
 import { StreamWriter } from './stream-writer/stream-writer.js';
-import { systemClock, systemTimers, type Clock, type Timers } from './timers.js';
+import { systemClock, type Clock } from '../../loop/clock.js';
 import type { WorkItemSink } from './work-item-sink.js';
 
 export interface RemoteExecutorOptions {
@@ -34,8 +34,8 @@ export interface RemoteExecutorOptions {
    * (ExecutorOverloadedError: the caller abandons the item to the store). Default 10000.
    */
   readonly maxWaitingWorkItems?: number;
+  /** Time and the ping timers; default the system clock. */
   readonly clock?: Clock;
-  readonly timers?: Timers;
   /** Completion token generator. Default: a random UUID per dispatch. */
   readonly newToken?: () => string;
   readonly logger?: LogSink;
@@ -71,7 +71,6 @@ export class RemoteExecutor implements Executor {
   readonly #handler: ExecutorHandler;
   readonly #loop: Loop<ExecutorEvent>;
   readonly #clock: Clock;
-  readonly #timers: Timers;
   readonly #pingIntervalMs: number;
   readonly #deliveryTimeoutMs: number;
   readonly #writers = new Set<StreamWriter>();
@@ -80,7 +79,6 @@ export class RemoteExecutor implements Executor {
 
   constructor(options: RemoteExecutorOptions = {}) {
     this.#clock = options.clock ?? systemClock;
-    this.#timers = options.timers ?? systemTimers;
     this.#pingIntervalMs = options.pingIntervalMs ?? DEFAULT_PING_INTERVAL_MS;
     this.#deliveryTimeoutMs = options.deliveryTimeoutMs ?? DEFAULT_DELIVERY_TIMEOUT_MS;
     this.#handler = new ExecutorHandler({
@@ -159,7 +157,6 @@ export class RemoteExecutor implements Executor {
     const writer = new StreamWriter({
       sink,
       clock: this.#clock,
-      timers: this.#timers,
       pingIntervalMs: this.#pingIntervalMs,
       deliveryTimeoutMs: this.#deliveryTimeoutMs,
       onFailed: (error) => {

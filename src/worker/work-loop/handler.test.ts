@@ -3,7 +3,7 @@ import { describe, test } from 'node:test';
 import { LockLostError, ShutdownError } from '../../api/errors.js';
 import { createReply } from '../../loop/reply.js';
 import { SILENT_LOGGER } from '../../logging/logger.js';
-import { FakeClock } from '../testing/fake-clock.js';
+import { FakeClock } from '../../loop/testing/fake-clock.js';
 import type { WorkLoopEvent } from './events.js';
 import { retryDelayMs } from './delays.js';
 import { WorkLoopHandler, type WorkLoopConfig } from './handler.js';

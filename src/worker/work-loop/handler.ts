@@ -1,7 +1,7 @@
 import { isDurableTaskError, ShutdownError } from '../../api/errors.js';
 import { assertNever } from '../../loop/assert-never.js';
 import type { LoopHandler } from '../../loop/loop.js';
-import type { Clock, TimerHandle } from '../clock.js';
+import type { Clock, TimerHandle } from '../../loop/clock.js';
 import type { LogSink } from '../../logging/logger.js';
 import { abandonRetryDelayMs, fetchRetryDelayMs, MIN_WAKE_DELAY_MS, retryDelayMs } from './delays.js';
 import type { WorkLoopEvent, WorkOutcome } from './events.js';

@@ -6,7 +6,8 @@ import {
   WorkItemSchema,
   type WorkItem,
 } from '../../../proto/orchestrator_service_pb.js';
-import { ManualTime, MemorySink } from '../testing/fakes.js';
+import { FakeClock } from '../../../loop/testing/fake-clock.js';
+import { MemorySink } from '../testing/fakes.js';
 import type { WriterEvent } from './events.js';
 import { WriterHandler } from './handler.js';
 
@@ -19,7 +20,7 @@ function activityItem(taskId: number): WorkItem {
 
 function setup(pingIntervalMs = 0, deliveryTimeoutMs = 0) {
   const sink = new MemorySink('s1');
-  const time = new ManualTime();
+  const time = new FakeClock(0);
   const timerEvents: WriterEvent[] = [];
   const failures: Error[] = [];
   const stalls: string[][] = [];
@@ -27,7 +28,6 @@ function setup(pingIntervalMs = 0, deliveryTimeoutMs = 0) {
   const handler = new WriterHandler({
     sink,
     clock: time,
-    timers: time,
     pingIntervalMs,
     deliveryTimeoutMs,
     enqueue: (event) => {
@@ -102,7 +102,7 @@ describe('WriterHandler', () => {
     time.advance(600); // 2600: idle for a full interval
     deliverTimers();
     assert.deepEqual(sink.kinds, ['healthPing', 'activityRequest', 'healthPing']);
-    assert.equal(time.armed, 1, 'exactly one ping timer armed');
+    assert.equal(time.pendingCount, 1, 'exactly one ping timer armed');
   });
 
   test('a blocked stream is not pinged; pings stop when disabled', () => {
@@ -114,7 +114,7 @@ describe('WriterHandler', () => {
     assert.deepEqual(blocked.sink.kinds, ['activityRequest']);
 
     const disabled = setup(0);
-    assert.equal(disabled.time.armed, 0);
+    assert.equal(disabled.time.pendingCount, 0);
   });
 
   test('close drops the queue, cancels the ping timer and closes the sink', () => {
@@ -125,7 +125,7 @@ describe('WriterHandler', () => {
     handler.handle({ kind: 'Close' });
     assert.equal(sink.closed, true);
     assert.equal(handler.queued, 0);
-    assert.equal(time.armed, 0);
+    assert.equal(time.pendingCount, 0);
     handler.handle({ kind: 'Drained' });
     assert.deepEqual(tokens(sink.written), ['t1']);
   });
@@ -172,6 +172,6 @@ describe('WriterHandler', () => {
     handler.handle({ kind: 'Close' });
     assert.equal(sink.resets, 0);
     assert.equal(sink.closed, true);
-    assert.equal(time.armed, 0);
+    assert.equal(time.pendingCount, 0);
   });
 });

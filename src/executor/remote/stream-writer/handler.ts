@@ -23,14 +23,13 @@
 import { create } from '@bufbuild/protobuf';
 import { assertNever, type LoopHandler } from '../../../loop/index.js';
 import { WorkItemSchema, type WorkItem } from '../../../proto/orchestrator_service_pb.js';
-import type { Clock, TimerHandle, Timers } from '../timers.js';
+import type { Clock, TimerHandle } from '../../../loop/clock.js';
 import type { WorkItemSink } from '../work-item-sink.js';
 import type { WriterEvent } from './events.js';
 
 export interface WriterHandlerDeps {
   readonly sink: WorkItemSink;
   readonly clock: Clock;
-  readonly timers: Timers;
   /** Idle time after which a HealthPing is sent; 0 disables pings. */
   readonly pingIntervalMs: number;
   /** How long an item may wait to leave before the stream counts as stalled; 0 disables it. */
@@ -162,7 +161,7 @@ export class WriterHandler implements LoopHandler<WriterEvent> {
     const oldest = this.#oldestSentAt();
     if (oldest === undefined) return;
     const delay = Math.max(1, oldest + this.#deliveryTimeoutMs - this.#deps.clock.now());
-    this.#deliveryTimer = this.#deps.timers.after(delay, () => {
+    this.#deliveryTimer = this.#deps.clock.setTimer(delay, () => {
       this.#deps.enqueue({ kind: 'DeliveryCheckDue' });
     });
   }
@@ -183,7 +182,7 @@ export class WriterHandler implements LoopHandler<WriterEvent> {
     this.#queue = [];
     this.#stalled = true;
     // The next check is a full timeout from now: still stalled then means the peer is gone.
-    this.#deliveryTimer = this.#deps.timers.after(this.#deliveryTimeoutMs, () => {
+    this.#deliveryTimer = this.#deps.clock.setTimer(this.#deliveryTimeoutMs, () => {
       this.#deps.enqueue({ kind: 'DeliveryCheckDue' });
     });
     this.#deps.onStalled?.(tokens);
@@ -191,7 +190,7 @@ export class WriterHandler implements LoopHandler<WriterEvent> {
 
   #armPing(delayMs: number): void {
     if (this.#deps.pingIntervalMs <= 0) return;
-    this.#pingTimer = this.#deps.timers.after(delayMs, () => {
+    this.#pingTimer = this.#deps.clock.setTimer(delayMs, () => {
       this.#deps.enqueue({ kind: 'PingDue' });
     });
   }

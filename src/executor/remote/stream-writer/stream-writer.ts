@@ -1,6 +1,6 @@
 import { Loop } from '../../../loop/index.js';
 import type { WorkItem } from '../../../proto/orchestrator_service_pb.js';
-import type { Clock, Timers } from '../timers.js';
+import type { Clock } from '../../../loop/clock.js';
 import type { StreamOutbox, WorkItemSink } from '../work-item-sink.js';
 import type { WriterEvent } from './events.js';
 import { WriterHandler } from './handler.js';
@@ -8,7 +8,6 @@ import { WriterHandler } from './handler.js';
 export interface StreamWriterOptions {
   readonly sink: WorkItemSink;
   readonly clock: Clock;
-  readonly timers: Timers;
   readonly pingIntervalMs: number;
   /** See WriterHandlerDeps: 0 disables stall detection. */
   readonly deliveryTimeoutMs?: number;

@@ -1,34 +1,5 @@
 import type { WorkItem } from '../../../proto/orchestrator_service_pb.js';
-import type { Clock, TimerHandle, Timers } from '../timers.js';
 import type { WorkItemSink } from '../work-item-sink.js';
-
-/** A virtual clock with timers that fire only when a test advances it. */
-export class ManualTime implements Clock, Timers {
-  #now = 0;
-  #timers: { at: number; callback: () => void; cancelled: boolean }[] = [];
-
-  now(): number {
-    return this.#now;
-  }
-
-  after(delayMs: number, callback: () => void): TimerHandle {
-    const timer = { at: this.#now + delayMs, callback, cancelled: false };
-    this.#timers.push(timer);
-    return { cancel: () => void (timer.cancelled = true) };
-  }
-
-  /** Timers armed and not yet fired or cancelled. */
-  get armed(): number {
-    return this.#timers.filter((t) => !t.cancelled).length;
-  }
-
-  advance(ms: number): void {
-    this.#now += ms;
-    const due = this.#timers.filter((t) => !t.cancelled && t.at <= this.#now);
-    this.#timers = this.#timers.filter((t) => !due.includes(t));
-    for (const timer of due) timer.callback();
-  }
-}
 
 /** An in-memory sink: records writes, can simulate a full buffer and a dead stream. */
 export class MemorySink implements WorkItemSink {

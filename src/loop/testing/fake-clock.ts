@@ -1,4 +1,4 @@
-import type { Clock, TimerHandle } from '../clock.js';
+import { timerDelay, type Clock, type TimerHandle } from '../clock.js';
 
 interface PendingTimer {
   readonly id: number;
@@ -6,14 +6,20 @@ interface PendingTimer {
   readonly fn: () => void;
 }
 
-/** A virtual clock for tests: time moves only through `advance`, which fires due timers in order. */
+/** Default start: a fixed, realistic epoch, so stored times look like real ones. */
+export const FAKE_CLOCK_START_MS = Date.UTC(2030, 0, 1);
+
+/**
+ * A virtual clock for tests: time moves only through `advance`, which fires due timers in order
+ * of due time (then of arming). `pendingCount` lets a test check that nothing was left armed.
+ */
 export class FakeClock implements Clock {
   #now: number;
   #nextId = 1;
   #timers: PendingTimer[] = [];
 
-  constructor(start = 1_000_000) {
-    this.#now = start;
+  constructor(startMs = FAKE_CLOCK_START_MS) {
+    this.#now = startMs;
   }
 
   now(): number {
@@ -21,7 +27,7 @@ export class FakeClock implements Clock {
   }
 
   setTimer(ms: number, fn: () => void): TimerHandle {
-    const timer: PendingTimer = { id: this.#nextId++, dueAt: this.#now + Math.max(ms, 0), fn };
+    const timer: PendingTimer = { id: this.#nextId++, dueAt: this.#now + timerDelay(ms), fn };
     this.#timers.push(timer);
     return {
       cancel: () => {
@@ -35,12 +41,17 @@ export class FakeClock implements Clock {
     return this.#timers.map((t) => t.dueAt - this.#now).sort((a, b) => a - b);
   }
 
+  /** Timers armed and not yet fired or cancelled. */
   get pendingCount(): number {
     return this.#timers.length;
   }
 
-  /** Moves time forward by `ms`, firing every timer that falls due, earliest first. */
+  /**
+   * Moves time forward by `ms`, firing every timer that falls due, earliest first; `now()` reads
+   * each timer's due time while it runs. A timer armed by a callback fires too if it falls due.
+   */
   advance(ms: number): void {
+    if (ms < 0) throw new RangeError('A clock never goes back.');
     const target = this.#now + ms;
     for (;;) {
       const next = this.#timers
