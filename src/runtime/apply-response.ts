@@ -1,9 +1,7 @@
 import { clone, create } from '@bufbuild/protobuf';
-import { timestampFromMs } from '@bufbuild/protobuf/wkt';
 import { OrchestrationStatus, statusName } from '../api/status.js';
 import {
   ExecutionStartedEventSchema,
-  HistoryEventSchema,
   OrchestrationInstanceSchema,
   TaskFailureDetailsSchema,
   type CompleteOrchestrationAction,
@@ -24,6 +22,7 @@ import {
   eventOf,
   executionCompletedEvent,
   executionTerminatedEvent,
+  historyEvent,
   orchestratorStartedEvent,
   subOrchestrationInstanceCompletedEvent,
   subOrchestrationInstanceFailedEvent,
@@ -250,11 +249,7 @@ function continueAsNew(
   started.tags = { ...previous.tags, ...action.tags };
   started.scheduledStartTimestamp = undefined;
   started.orchestrationSpanID = undefined;
-  const startEvent = create(HistoryEventSchema, {
-    eventId: -1,
-    timestamp: timestampFromMs(now),
-    eventType: { case: 'executionStarted', value: started },
-  });
+  const startEvent = historyEvent({ case: 'executionStarted', value: started }, now);
   const next = OrchestrationRuntimeState.fromHistory([orchestratorStartedEvent(now), startEvent]);
   return {
     instanceId: plan.instanceId,

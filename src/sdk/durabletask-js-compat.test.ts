@@ -14,13 +14,16 @@ import {
   type HistoryEvent,
   type OrchestratorAction,
 } from '../proto/orchestrator_service_pb.js';
+import { failureDetailsFromError } from '../api/failure-details.js';
 import {
   eventRaisedEvent,
   orchestratorStartedEvent,
+  subOrchestrationInstanceCompletedEvent,
   taskCompletedEvent,
+  taskFailedEvent,
   timerFiredEvent,
 } from '../runtime/history-events.js';
-import { confirmActions, subOrchestrationCompletedEvent, taskFailedEvent } from './history-builder.js';
+import { confirmActions } from './history-builder.js';
 import { executeOrchestration } from './orchestration-executor.js';
 import { Registry } from './registry.js';
 import { whenAll, whenAny } from './composite-tasks.js';
@@ -196,14 +199,15 @@ function answer(
         events.push(taskCompletedEvent(action.id, JSON.stringify(`hello ${String(input)}`), at));
       if (name === 'square') events.push(taskCompletedEvent(action.id, String(Number(input) ** 2), at));
       if (name === 'charge' && attempt === 1)
-        events.push(taskFailedEvent(action.id, new Error('card offline'), at));
+        events.push(taskFailedEvent(action.id, failureDetailsFromError(new Error('card offline')), at));
       if (name === 'charge' && attempt > 1) events.push(taskCompletedEvent(action.id, '"charged"', at));
-      if (name === 'explode') events.push(taskFailedEvent(action.id, new Error('kaboom'), at));
+      if (name === 'explode')
+        events.push(taskFailedEvent(action.id, failureDetailsFromError(new Error('kaboom')), at));
       // 'slow' never answers.
     } else if (kind.case === 'createTimer') {
       events.push(timerFiredEvent(action.id, at, at));
     } else if (kind.case === 'createSubOrchestration') {
-      events.push(subOrchestrationCompletedEvent(action.id, '"child done"', at));
+      events.push(subOrchestrationInstanceCompletedEvent(action.id, '"child done"', at));
     }
   }
   return events;

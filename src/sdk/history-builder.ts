@@ -1,63 +1,12 @@
 import { timestampMs } from '@bufbuild/protobuf/wkt';
-import { failureDetailsFromError } from '../api/failure-details.js';
-import type {
-  HistoryEvent,
-  OrchestratorAction,
-  TaskFailureDetails,
-} from '../proto/orchestrator_service_pb.js';
+import type { HistoryEvent, OrchestratorAction } from '../proto/orchestrator_service_pb.js';
 import * as runtimeEvents from '../runtime/history-events.js';
 
 /**
- * History events for replay tests ("given this history, expect these actions"): the SDK's
- * positional signatures over the shared builders in runtime/history-events.ts, plus
- * `confirmActions`: the events an engine records when it accepts a turn's actions.
+ * For replay tests ("given this history, expect these actions"): `confirmActions`, the events an
+ * engine records when it accepts a turn's actions. The events themselves come from the one
+ * builder per event in runtime/history-events.ts.
  */
-
-export { eventSentEvent, timerCreatedEvent } from '../runtime/history-events.js';
-export { subOrchestrationInstanceCompletedEvent as subOrchestrationCompletedEvent } from '../runtime/history-events.js';
-
-export function taskScheduledEvent(
-  id: number,
-  name: string,
-  input: string | undefined,
-  at: number,
-): HistoryEvent {
-  return runtimeEvents.taskScheduledEvent(id, { name, ...(input !== undefined && { input }) }, at);
-}
-
-export function taskFailedEvent(
-  taskScheduledId: number,
-  failure: TaskFailureDetails | Error,
-  at: number,
-): HistoryEvent {
-  return runtimeEvents.taskFailedEvent(taskScheduledId, failureDetailsOf(failure), at);
-}
-
-export function subOrchestrationCreatedEvent(
-  id: number,
-  name: string,
-  instanceId: string,
-  input: string | undefined,
-  at: number,
-): HistoryEvent {
-  return runtimeEvents.subOrchestrationInstanceCreatedEvent(
-    id,
-    { name, instanceId, ...(input !== undefined && { input }) },
-    at,
-  );
-}
-
-export function subOrchestrationFailedEvent(
-  taskScheduledId: number,
-  failure: TaskFailureDetails | Error,
-  at: number,
-): HistoryEvent {
-  return runtimeEvents.subOrchestrationInstanceFailedEvent(taskScheduledId, failureDetailsOf(failure), at);
-}
-
-function failureDetailsOf(failure: TaskFailureDetails | Error): TaskFailureDetails {
-  return failure instanceof Error ? failureDetailsFromError(failure) : failure;
-}
 
 /**
  * The history events recording that `actions` were carried out (TaskScheduled, TimerCreated,
@@ -74,7 +23,13 @@ export function confirmActions(
     const kind = action.orchestratorActionType;
     switch (kind.case) {
       case 'scheduleTask':
-        events.push(taskScheduledEvent(action.id, kind.value.name, kind.value.input, at));
+        events.push(
+          runtimeEvents.taskScheduledEvent(
+            action.id,
+            { name: kind.value.name, ...(kind.value.input !== undefined && { input: kind.value.input }) },
+            at,
+          ),
+        );
         break;
       case 'createTimer':
         events.push(
@@ -87,11 +42,13 @@ export function confirmActions(
         break;
       case 'createSubOrchestration':
         events.push(
-          subOrchestrationCreatedEvent(
+          runtimeEvents.subOrchestrationInstanceCreatedEvent(
             action.id,
-            kind.value.name,
-            kind.value.instanceId || assignInstanceId(action),
-            kind.value.input,
+            {
+              name: kind.value.name,
+              instanceId: kind.value.instanceId || assignInstanceId(action),
+              ...(kind.value.input !== undefined && { input: kind.value.input }),
+            },
             at,
           ),
         );

@@ -27,16 +27,6 @@ export type {
 export { Registry } from './registry.js';
 export { nextRetryDelayMs, validateRetryPolicy, type RetryPolicy } from './retry.js';
 export { Task, TimerTask } from './tasks.js';
-export {
-  confirmActions,
-  eventSentEvent,
-  subOrchestrationCompletedEvent,
-  subOrchestrationCreatedEvent,
-  subOrchestrationFailedEvent,
-  taskFailedEvent,
-  taskScheduledEvent,
-  timerCreatedEvent,
-} from './history-builder.js';
 // The errors orchestrator code catches, re-exported so orchestrators need one import.
 export { TaskCancelledError, NonDeterminismError } from '../api/errors.js';
 export { TaskFailedError } from '../api/failure-details.js';

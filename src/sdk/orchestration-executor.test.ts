@@ -1,23 +1,21 @@
 /* eslint-disable @typescript-eslint/no-unsafe-assignment -- the value of a `yield` is typed any, as in durabletask-js */
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { TaskFailedError } from '../api/failure-details.js';
+import { failureDetailsFromError, TaskFailedError } from '../api/failure-details.js';
 import {
   eventRaisedEvent,
   executionResumedEvent,
   executionSuspendedEvent,
   executionTerminatedEvent,
+  subOrchestrationInstanceCompletedEvent,
+  subOrchestrationInstanceFailedEvent,
   taskCompletedEvent,
-  timerFiredEvent,
-} from '../runtime/history-events.js';
-import type { OrchestrationContext } from './context.js';
-import {
-  subOrchestrationCompletedEvent,
-  subOrchestrationFailedEvent,
   taskFailedEvent,
   taskScheduledEvent,
   timerCreatedEvent,
-} from './history-builder.js';
+  timerFiredEvent,
+} from '../runtime/history-events.js';
+import type { OrchestrationContext } from './context.js';
 import { executeOrchestration } from './orchestration-executor.js';
 import { Registry } from './registry.js';
 import type { Task } from './tasks.js';
@@ -62,7 +60,7 @@ describe('replay: activities', () => {
     });
     const response = await executeOrchestration(registry, {
       instanceId: INSTANCE_ID,
-      pastEvents: [...startEvents('two'), taskScheduledEvent(1, 'a', undefined, T0)],
+      pastEvents: [...startEvents('two'), taskScheduledEvent(1, { name: 'a' }, T0)],
       newEvents: [taskCompletedEvent(1, '5', T0 + 1000)],
     });
     assert.deepEqual(describeActions(response), ['#2 callActivity b 5']);
@@ -81,7 +79,9 @@ describe('replay: activities', () => {
     });
     await s.start('careful');
     const boom = new RangeError('out of range');
-    assert.deepEqual(await s.next((at) => [taskFailedEvent(1, boom, at)]), ['#2 COMPLETED "recovered"']);
+    assert.deepEqual(await s.next((at) => [taskFailedEvent(1, failureDetailsFromError(boom), at)]), [
+      '#2 COMPLETED "recovered"',
+    ]);
     const err = seen[0];
     assert.ok(err instanceof TaskFailedError);
     assert.equal(err.message, 'Activity task #1 failed: out of range');
@@ -93,7 +93,7 @@ describe('replay: activities', () => {
       yield ctx.callActivity('risky');
     });
     await s.start('careless');
-    await s.next((at) => [taskFailedEvent(1, new TypeError('bad'), at)]);
+    await s.next((at) => [taskFailedEvent(1, failureDetailsFromError(new TypeError('bad')), at)]);
     const completion = s.last?.actions[0]?.orchestratorActionType;
     assert.equal(completion?.case, 'completeOrchestration');
     const failure = completion.case === 'completeOrchestration' ? completion.value.failureDetails : undefined;
@@ -126,9 +126,15 @@ describe('replay: fan-out / fan-in', () => {
       yield ctx.whenAll([ctx.callActivity('a'), ctx.callActivity('b'), ctx.callActivity('c')]);
     });
     await s.start('fanFail');
-    assert.deepEqual(await s.next((at) => [taskFailedEvent(1, new Error('a broke'), at)]), []);
     assert.deepEqual(
-      await s.next((at) => [taskCompletedEvent(2, '1', at), taskFailedEvent(3, new Error('c broke'), at)]),
+      await s.next((at) => [taskFailedEvent(1, failureDetailsFromError(new Error('a broke')), at)]),
+      [],
+    );
+    assert.deepEqual(
+      await s.next((at) => [
+        taskCompletedEvent(2, '1', at),
+        taskFailedEvent(3, failureDetailsFromError(new Error('c broke')), at),
+      ]),
       [
         '#4 FAILED AggregateError: 2 of 3 tasks in the whenAll failed: ' +
           'Activity task #1 failed: a broke; Activity task #3 failed: c broke',
@@ -200,10 +206,10 @@ describe('replay: sub-orchestrations', () => {
       return a + b;
     });
     assert.deepEqual(await s.start('parent'), ['#1 callSubOrchestrator child id=kid-1 1']);
-    assert.deepEqual(await s.next((at) => [subOrchestrationCompletedEvent(1, '10', at)]), [
+    assert.deepEqual(await s.next((at) => [subOrchestrationInstanceCompletedEvent(1, '10', at)]), [
       '#2 callSubOrchestrator child id= 2',
     ]);
-    assert.deepEqual(await s.next((at) => [subOrchestrationCompletedEvent(2, '20', at)]), [
+    assert.deepEqual(await s.next((at) => [subOrchestrationInstanceCompletedEvent(2, '20', at)]), [
       '#3 COMPLETED 30',
     ]);
   });
@@ -213,9 +219,12 @@ describe('replay: sub-orchestrations', () => {
       yield ctx.callSubOrchestrator('child');
     });
     await s.start('parent');
-    assert.deepEqual(await s.next((at) => [subOrchestrationFailedEvent(1, new Error('child broke'), at)]), [
-      '#2 FAILED TaskFailedError: Sub-orchestration task #1 failed: child broke',
-    ]);
+    assert.deepEqual(
+      await s.next((at) => [
+        subOrchestrationInstanceFailedEvent(1, failureDetailsFromError(new Error('child broke')), at),
+      ]),
+      ['#2 FAILED TaskFailedError: Sub-orchestration task #1 failed: child broke'],
+    );
   });
 
   test('the parent reference is visible to the child', async () => {
@@ -324,7 +333,7 @@ describe('replay: failures and control events', () => {
     });
     const response = await executeOrchestration(registry, {
       instanceId: INSTANCE_ID,
-      pastEvents: [...startEvents('changed'), taskScheduledEvent(1, 'a', undefined, T0)],
+      pastEvents: [...startEvents('changed'), taskScheduledEvent(1, { name: 'a' }, T0)],
       newEvents: [taskCompletedEvent(1, undefined, T0 + 1000)],
     });
     const [line] = describeActions(response);
@@ -339,7 +348,7 @@ describe('replay: failures and control events', () => {
     });
     const response = await executeOrchestration(registry, {
       instanceId: INSTANCE_ID,
-      pastEvents: [...startEvents('changed'), taskScheduledEvent(1, 'a', undefined, T0)],
+      pastEvents: [...startEvents('changed'), taskScheduledEvent(1, { name: 'a' }, T0)],
       newEvents: [],
     });
     const [line] = describeActions(response);
@@ -370,8 +379,8 @@ describe('replay: failures and control events', () => {
       instanceId: INSTANCE_ID,
       pastEvents: [
         ...startEvents('changed'),
-        taskScheduledEvent(1, 'a', undefined, T0),
-        taskScheduledEvent(2, 'x', undefined, T0),
+        taskScheduledEvent(1, { name: 'a' }, T0),
+        taskScheduledEvent(2, { name: 'x' }, T0),
       ],
       newEvents: [],
     });

@@ -3,9 +3,14 @@ import { describe, test } from 'node:test';
 import { create } from '@bufbuild/protobuf';
 import { isDurableTaskError } from '../api/errors.js';
 import { TaskFailureDetailsSchema } from '../proto/orchestrator_service_pb.js';
-import { taskCompletedEvent, timerFiredEvent } from '../runtime/history-events.js';
+import { failureDetailsFromError } from '../api/failure-details.js';
+import {
+  subOrchestrationInstanceFailedEvent,
+  taskCompletedEvent,
+  taskFailedEvent,
+  timerFiredEvent,
+} from '../runtime/history-events.js';
 import type { OrchestrationContext } from './context.js';
-import { subOrchestrationFailedEvent, taskFailedEvent } from './history-builder.js';
 import { Registry } from './registry.js';
 import { nextRetryDelayMs, validateRetryPolicy, type RetryPolicy } from './retry.js';
 import { ReplayScenario, T0 } from './testing/replay-harness.js';
@@ -95,28 +100,31 @@ describe('replay: retries', () => {
     const s = flakyScenario();
     assert.deepEqual(await s.start('flaky'), ['#1 callActivity charge 10']);
     // Turn 1 runs at T0+1000: the first delay is 1000 ms.
-    assert.deepEqual(await s.next((at) => [taskFailedEvent(1, new Error('down'), at)]), [
-      '#2 createTimer @2000',
-    ]);
+    assert.deepEqual(
+      await s.next((at) => [taskFailedEvent(1, failureDetailsFromError(new Error('down')), at)]),
+      ['#2 createTimer @2000'],
+    );
     assert.deepEqual(await s.next((at) => [timerFiredEvent(2, T0 + 2000, at)]), [
       '#3 callActivity charge 10',
     ]);
     // Turn 3 runs at T0+3000: the second delay is 2000 ms.
-    assert.deepEqual(await s.next((at) => [taskFailedEvent(3, new Error('down'), at)]), [
-      '#4 createTimer @5000',
-    ]);
+    assert.deepEqual(
+      await s.next((at) => [taskFailedEvent(3, failureDetailsFromError(new Error('down')), at)]),
+      ['#4 createTimer @5000'],
+    );
     assert.deepEqual(await s.next((at) => [timerFiredEvent(4, T0 + 5000, at)]), [
       '#5 callActivity charge 10',
     ]);
-    assert.deepEqual(await s.next((at) => [taskFailedEvent(5, new Error('still down'), at)]), [
-      '#6 FAILED TaskFailedError: Activity task #5 failed: still down',
-    ]);
+    assert.deepEqual(
+      await s.next((at) => [taskFailedEvent(5, failureDetailsFromError(new Error('still down')), at)]),
+      ['#6 FAILED TaskFailedError: Activity task #5 failed: still down'],
+    );
   });
 
   test('a retry that succeeds completes the call', async () => {
     const s = flakyScenario();
     await s.start('flaky');
-    await s.next((at) => [taskFailedEvent(1, new Error('down'), at)]);
+    await s.next((at) => [taskFailedEvent(1, failureDetailsFromError(new Error('down')), at)]);
     await s.next((at) => [timerFiredEvent(2, T0 + 2000, at)]);
     assert.deepEqual(await s.next((at) => [taskCompletedEvent(3, '"paid"', at)]), ['#4 COMPLETED "paid"']);
     assert.deepEqual(await s.replayAll(), ['#4 COMPLETED "paid"']);
@@ -126,7 +134,7 @@ describe('replay: retries', () => {
     const s = flakyScenario({ ...retry, handle: (f) => f.errorType !== 'CardDeclined' });
     await s.start('flaky');
     const declined = Object.assign(new Error('declined'), { name: 'CardDeclined' });
-    assert.deepEqual(await s.next((at) => [taskFailedEvent(1, declined, at)]), [
+    assert.deepEqual(await s.next((at) => [taskFailedEvent(1, failureDetailsFromError(declined), at)]), [
       '#2 FAILED TaskFailedError: Activity task #1 failed: declined',
     ]);
   });
@@ -137,9 +145,12 @@ describe('replay: retries', () => {
     });
     const s = new ReplayScenario(registry);
     assert.deepEqual(await s.start('parent'), ['#1 callSubOrchestrator child id=kid "x"']);
-    assert.deepEqual(await s.next((at) => [subOrchestrationFailedEvent(1, new Error('no'), at)]), [
-      '#2 createTimer @2000',
-    ]);
+    assert.deepEqual(
+      await s.next((at) => [
+        subOrchestrationInstanceFailedEvent(1, failureDetailsFromError(new Error('no')), at),
+      ]),
+      ['#2 createTimer @2000'],
+    );
     assert.deepEqual(await s.next((at) => [timerFiredEvent(2, T0 + 2000, at)]), [
       '#3 callSubOrchestrator child id=kid "x"',
     ]);

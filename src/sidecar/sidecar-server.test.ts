@@ -24,9 +24,9 @@ import {
 } from '../proto/orchestrator_service_pb.js';
 import {
   executionStartedEvent,
-  historyEvent,
   orchestratorStartedEvent,
   taskCompletedEvent,
+  taskScheduledEvent,
 } from '../runtime/history-events.js';
 import { SidecarServer } from './sidecar-server.js';
 import { RawSidecarClient } from './testing/raw-client.js';
@@ -119,11 +119,7 @@ describe('SidecarServer with the @microsoft/durabletask-js worker', () => {
         pastEvents: [
           orchestratorStartedEvent(1_000),
           started,
-          historyEvent(
-            { case: 'taskScheduled', value: { name: 'sayHello', input: scheduled.input } },
-            1_001,
-            action.id,
-          ),
+          taskScheduledEvent(action.id, { name: 'sayHello', input: scheduled.input }, 1_001),
         ],
         newEvents: [orchestratorStartedEvent(2_000), taskCompletedEvent(action.id, activity.result, 2_000)],
       }),

@@ -6,27 +6,25 @@ import type { Executor } from '../executor/executor.js';
 import {
   ActivityResponseSchema,
   TaskFailureDetailsSchema,
+  TraceContextSchema,
   type ActivityRequest,
   type HistoryEvent,
 } from '../proto/orchestrator_service_pb.js';
-import { eventOf, eventTime, historyEvent, timerFiredEvent } from '../runtime/history-events.js';
+import { eventOf, eventTime, taskScheduledEvent, timerFiredEvent } from '../runtime/history-events.js';
 import { activityRequestFor, activityResultEvent, createActivityRunner } from './activity-task.js';
 import { FakeClock } from '../loop/testing/fake-clock.js';
 
 function scheduled(taskId: number): HistoryEvent {
-  return historyEvent(
+  return taskScheduledEvent(
+    taskId,
     {
-      case: 'taskScheduled',
-      value: {
-        name: 'SayHello',
-        version: '2',
-        input: '"Tokyo"',
-        tags: { team: 'blue' },
-        parentTraceContext: { traceParent: '00-abc-def-01', spanID: '' },
-      },
+      name: 'SayHello',
+      version: '2',
+      input: '"Tokyo"',
+      tags: { team: 'blue' },
+      parentTraceContext: create(TraceContextSchema, { traceParent: '00-abc-def-01', spanID: '' }),
     },
     1_000,
-    taskId,
   );
 }
 

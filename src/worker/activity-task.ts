@@ -7,9 +7,8 @@ import {
   type ActivityRequest,
   type ActivityResponse,
   type HistoryEvent,
-  type TaskFailureDetails,
 } from '../proto/orchestrator_service_pb.js';
-import { eventOf, historyEvent, taskCompletedEvent } from '../runtime/history-events.js';
+import { eventOf, taskCompletedEvent, taskFailedEvent } from '../runtime/history-events.js';
 import type { Clock } from '../loop/clock.js';
 
 /**
@@ -18,14 +17,6 @@ import type { Clock } from '../loop/clock.js';
  * orchestration's inbox. An executor error (no worker, stream lost, aborted) rejects instead:
  * the activity worker then abandons the item so it is retried.
  */
-
-export function taskFailedEvent(
-  taskScheduledId: number,
-  failureDetails: TaskFailureDetails,
-  at: number,
-): HistoryEvent {
-  return historyEvent({ case: 'taskFailed', value: { taskScheduledId, failureDetails } }, at);
-}
 
 /** The request for the executor, or undefined when the item does not hold a TaskScheduled event. */
 export function activityRequestFor(item: ActivityWorkItem): ActivityRequest | undefined {

@@ -10,7 +10,6 @@ export {
   activityRequestFor,
   activityResultEvent,
   createActivityRunner,
-  taskFailedEvent,
   type ActivityRunnerDeps,
 } from './activity-task.js';
 export {

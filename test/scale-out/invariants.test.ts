@@ -1,11 +1,13 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
+import { OrchestrationStatus } from '../../src/api/status.js';
+import { startEvent } from '../../src/backend/testing/turn-builders.js';
 import {
   executionCompletedEvent,
-  startEvent,
+  orchestratorStartedEvent,
+  taskCompletedEvent,
   taskScheduledEvent,
-} from '../../src/backend/testing/turn-builders.js';
-import { orchestratorStartedEvent, taskCompletedEvent } from '../../src/runtime/history-events.js';
+} from '../../src/runtime/history-events.js';
 import type { ActivityRunRow, TurnRow } from './execution-log.js';
 import { checkHistory, checkResultsCameFromRuns, checkTurnsNeverOverlap } from './invariants.js';
 
@@ -18,12 +20,12 @@ function goodHistory(): ReturnType<typeof startEvent>[] {
   return [
     orchestratorStartedEvent(1),
     startEvent(ID, 1),
-    taskScheduledEvent(0, 'a', 1),
-    taskScheduledEvent(1, 'b', 1),
+    taskScheduledEvent(0, { name: 'a' }, 1),
+    taskScheduledEvent(1, { name: 'b' }, 1),
     orchestratorStartedEvent(2),
     taskCompletedEvent(0, result(10), 2),
     taskCompletedEvent(1, result(11), 2),
-    executionCompletedEvent('"done"', 2),
+    executionCompletedEvent(-1, OrchestrationStatus.COMPLETED, '"done"', undefined, 2),
   ];
 }
 
@@ -54,8 +56,11 @@ describe('scale-out invariants', () => {
 
   test('a task scheduled twice, a second result, a missing completion are found', () => {
     const history = goodHistory();
-    history.splice(3, 0, taskScheduledEvent(0, 'a', 1));
-    history.push(taskCompletedEvent(1, result(12), 3), executionCompletedEvent('"again"', 3));
+    history.splice(3, 0, taskScheduledEvent(0, { name: 'a' }, 1));
+    history.push(
+      taskCompletedEvent(1, result(12), 3),
+      executionCompletedEvent(-1, OrchestrationStatus.COMPLETED, '"again"', undefined, 3),
+    );
     const violations: string[] = [];
     checkHistory(ID, history, 2, violations);
     assert.deepEqual(violations, [

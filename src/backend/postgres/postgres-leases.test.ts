@@ -1,14 +1,13 @@
 import assert from 'node:assert/strict';
 import { after, beforeEach, describe, test } from 'node:test';
 import type { HistoryEvent } from '../../proto/orchestrator_service_pb.js';
-import { eventOf } from '../../runtime/history-events.js';
+import { eventOf, taskScheduledEvent } from '../../runtime/history-events.js';
 import { OrchestrationStatus } from '../../api/status.js';
 import {
   completingTurn,
   executionIdOf,
   raisedEvent,
   startEvent,
-  taskScheduledEvent,
   turnResult,
 } from '../testing/turn-builders.js';
 import { PostgresBackend } from './postgres-backend.js';
@@ -120,7 +119,7 @@ if (await requirePostgres()) {
         instanceId: 'parent',
         executionId: executionIdOf('parent'),
         taskId,
-        event: taskScheduledEvent(taskId, 'Work', at),
+        event: taskScheduledEvent(taskId, { name: 'Work' }, at),
       }));
       await backend.commitOrchestrationTurn(turn, turnResult('parent', at, { activities }));
 

@@ -6,14 +6,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type pg from 'pg';
 import type { BackendNotification } from '../backend.js';
 import type { HistoryEvent } from '../../proto/orchestrator_service_pb.js';
-import { eventOf } from '../../runtime/history-events.js';
-import {
-  executionIdOf,
-  raisedEvent,
-  startEvent,
-  taskScheduledEvent,
-  turnResult,
-} from '../testing/turn-builders.js';
+import { eventOf, taskScheduledEvent } from '../../runtime/history-events.js';
+import { executionIdOf, raisedEvent, startEvent, turnResult } from '../testing/turn-builders.js';
 import type { PostgresBackendOptions } from './options.js';
 import { PostgresBackend } from './postgres-backend.js';
 import { quoteIdentifier } from './sql/compile.js';
@@ -188,7 +182,7 @@ if (await requirePostgres()) {
           instanceId: item.instanceId,
           executionId: executionIdOf(item.instanceId),
           taskId,
-          event: taskScheduledEvent(taskId, 'Work', at),
+          event: taskScheduledEvent(taskId, { name: 'Work' }, at),
         }));
         await (ids.indexOf(item.instanceId) % 2 ? a : b).commitOrchestrationTurn(
           item,
@@ -243,7 +237,7 @@ if (await requirePostgres()) {
               instanceId: 'cross',
               executionId: executionIdOf('cross'),
               taskId: 1,
-              event: taskScheduledEvent(1, 'A', at),
+              event: taskScheduledEvent(1, { name: 'A' }, at),
             },
           ],
         }),

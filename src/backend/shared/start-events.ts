@@ -1,7 +1,12 @@
 import { InvalidArgumentError } from '../../api/errors.js';
+import { create } from '@bufbuild/protobuf';
 import type { OrchestrationStatus } from '../../api/status.js';
-import type { ExecutionStartedEvent, HistoryEvent } from '../../proto/orchestrator_service_pb.js';
-import { eventOf, historyEvent } from '../../runtime/history-events.js';
+import {
+  TaskFailureDetailsSchema,
+  type ExecutionStartedEvent,
+  type HistoryEvent,
+} from '../../proto/orchestrator_service_pb.js';
+import { eventOf, subOrchestrationInstanceFailedEvent } from '../../runtime/history-events.js';
 import type { CreateInstanceOptions } from '../backend.js';
 import { TERMINAL_STATUSES } from './instance-pages.js';
 
@@ -46,18 +51,13 @@ export function duplicateSubOrchestrationFailure(
   now: number,
 ): { readonly parentId: string; readonly event: HistoryEvent } {
   const parentId = started.parentInstance?.orchestrationInstance?.instanceId ?? senderId;
-  const event = historyEvent(
-    {
-      case: 'subOrchestrationInstanceFailed',
-      value: {
-        taskScheduledId: started.parentInstance?.taskScheduledId ?? -1,
-        failureDetails: {
-          errorType: 'DuplicateInstanceError',
-          errorMessage,
-          isNonRetriable: true,
-        },
-      },
-    },
+  const event = subOrchestrationInstanceFailedEvent(
+    started.parentInstance?.taskScheduledId ?? -1,
+    create(TaskFailureDetailsSchema, {
+      errorType: 'DuplicateInstanceError',
+      errorMessage,
+      isNonRetriable: true,
+    }),
     now,
   );
   return { parentId, event };

@@ -2,13 +2,8 @@ import assert from 'node:assert/strict';
 import { describe, test, type TestContext } from 'node:test';
 import { FakeClock } from '../../loop/testing/fake-clock.js';
 import { OrchestrationStatus } from '../../api/status.js';
-import {
-  completingTurn,
-  raisedEvent,
-  startEvent,
-  taskScheduledEvent,
-  turnResult,
-} from '../testing/turn-builders.js';
+import { taskScheduledEvent } from '../../runtime/history-events.js';
+import { completingTurn, raisedEvent, startEvent, turnResult } from '../testing/turn-builders.js';
 import { SqliteBackend } from './sqlite-backend.js';
 
 /** Leases as the SQLite backend implements them: batches, attempts, the instance lock. */
@@ -57,7 +52,7 @@ describe('SQLite batch leases', () => {
       instanceId: 'p',
       executionId: 'p:exec-1',
       taskId,
-      event: taskScheduledEvent(taskId, 'act', clock.now()),
+      event: taskScheduledEvent(taskId, { name: 'act' }, clock.now()),
     }));
     await backend.commitOrchestrationTurn(turn, turnResult('p', clock.now(), { activities }));
 

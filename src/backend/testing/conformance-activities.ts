@@ -1,7 +1,12 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { OrchestrationStatus } from '../../api/status.js';
-import { eventOf, executionTerminatedEvent, taskCompletedEvent } from '../../runtime/history-events.js';
+import {
+  eventOf,
+  executionTerminatedEvent,
+  taskCompletedEvent,
+  taskScheduledEvent,
+} from '../../runtime/history-events.js';
 import type { ActivityTask } from '../../runtime/turn.js';
 import {
   assertRejectsWith,
@@ -12,14 +17,14 @@ import {
   type ConformanceContext,
   type ConformanceFactory,
 } from './conformance-context.js';
-import { executionIdOf, raisedEvent, taskScheduledEvent, turnResult } from './turn-builders.js';
+import { executionIdOf, raisedEvent, turnResult } from './turn-builders.js';
 
 function activity(instanceId: string, taskId: number, at: number): ActivityTask {
   return {
     instanceId,
     executionId: executionIdOf(instanceId),
     taskId,
-    event: taskScheduledEvent(taskId, `Activity${taskId}`, at, `"arg${taskId}"`),
+    event: taskScheduledEvent(taskId, { name: `Activity${taskId}`, input: `"arg${taskId}"` }, at),
   };
 }
 

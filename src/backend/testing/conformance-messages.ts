@@ -2,10 +2,10 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { OrchestrationStatus } from '../../api/status.js';
-import { eventOf, taskCompletedEvent } from '../../runtime/history-events.js';
+import { eventOf, taskCompletedEvent, taskScheduledEvent } from '../../runtime/history-events.js';
 import type { BackendNotification } from '../backend.js';
 import { kinds, LONG_LOCK_MS, withBackend, type ConformanceFactory } from './conformance-context.js';
-import { executionIdOf, raisedEvent, startEvent, taskScheduledEvent, turnResult } from './turn-builders.js';
+import { executionIdOf, raisedEvent, startEvent, turnResult } from './turn-builders.js';
 
 /** Generous bound on notification delivery; only reached when a notification is missing. */
 const NOTIFICATION_WAIT_MS = 2000;
@@ -161,7 +161,7 @@ export function messageConformanceTests(factory: ConformanceFactory): void {
               instanceId: 'n1',
               executionId: executionIdOf('n1'),
               taskId: 1,
-              event: taskScheduledEvent(1, 'A', at),
+              event: taskScheduledEvent(1, { name: 'A' }, at),
             },
           ],
         }),

@@ -1,7 +1,12 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { OrchestrationStatus } from '../../api/status.js';
-import { eventOf, orchestratorStartedEvent, timerFiredEvent } from '../../runtime/history-events.js';
+import {
+  eventOf,
+  orchestratorStartedEvent,
+  timerCreatedEvent,
+  timerFiredEvent,
+} from '../../runtime/history-events.js';
 import {
   assertRejectsWith,
   kinds,
@@ -10,7 +15,7 @@ import {
   withBackend,
   type ConformanceFactory,
 } from './conformance-context.js';
-import { completingTurn, raisedEvent, startEvent, timerCreatedEvent, turnResult } from './turn-builders.js';
+import { completingTurn, raisedEvent, startEvent, turnResult } from './turn-builders.js';
 
 /** Orchestration leases, commits, renewals, abandons and timers. */
 export function orchestrationConformanceTests(factory: ConformanceFactory): void {

@@ -1,10 +1,9 @@
-import { timestampFromMs } from '@bufbuild/protobuf/wkt';
 import { OrchestrationStatus } from '../../api/status.js';
 import type { HistoryEvent } from '../../proto/orchestrator_service_pb.js';
 import {
   eventRaisedEvent,
+  executionCompletedEvent,
   executionStartedEvent,
-  historyEvent,
   orchestratorStartedEvent,
   type ExecutionStartedInit,
 } from '../../runtime/history-events.js';
@@ -35,31 +34,6 @@ export function startEvent(
 
 export function raisedEvent(name: string, at: number, input?: string): HistoryEvent {
   return eventRaisedEvent(name, input, at);
-}
-
-export function taskScheduledEvent(taskId: number, name: string, at: number, input?: string): HistoryEvent {
-  return historyEvent(
-    { case: 'taskScheduled', value: { name, ...(input !== undefined && { input }) } },
-    at,
-    taskId,
-  );
-}
-
-export function timerCreatedEvent(timerId: number, fireAt: number, at: number): HistoryEvent {
-  return historyEvent({ case: 'timerCreated', value: { fireAt: timestampFromMs(fireAt) } }, at, timerId);
-}
-
-export function executionCompletedEvent(output: string | undefined, at: number): HistoryEvent {
-  return historyEvent(
-    {
-      case: 'executionCompleted',
-      value: {
-        orchestrationStatus: OrchestrationStatus.COMPLETED,
-        ...(output !== undefined && { result: output }),
-      },
-    },
-    at,
-  );
 }
 
 export function summaryFor(instanceId: string, init: Partial<InstanceSummary> = {}): InstanceSummary {
@@ -103,7 +77,10 @@ export function completingTurn(
   summary: Partial<InstanceSummary> = {},
 ): TurnResult {
   return turnResult(instanceId, at, {
-    historyEvents: [orchestratorStartedEvent(at), executionCompletedEvent(output, at)],
+    historyEvents: [
+      orchestratorStartedEvent(at),
+      executionCompletedEvent(-1, OrchestrationStatus.COMPLETED, output, undefined, at),
+    ],
     summary: {
       ...summary,
       status: OrchestrationStatus.COMPLETED,
