@@ -1,5 +1,4 @@
 import { create } from '@bufbuild/protobuf';
-import { timestampMs } from '@bufbuild/protobuf/wkt';
 import {
   TaskFailureDetailsSchema,
   type CreateSubOrchestrationAction,
@@ -14,9 +13,8 @@ import {
   executionTerminatedEvent,
   subOrchestrationInstanceCreatedEvent,
   taskScheduledEvent,
-  timerCreatedEvent,
-  timerFiredEvent,
 } from './history-events.js';
+import { scheduleTimer } from './durable-timers.js';
 import type { OrchestrationRuntimeState } from './runtime-state.js';
 import type { ActivityTask, InstanceMessage, TimerTask } from './turn.js';
 
@@ -100,9 +98,9 @@ export function applyAction(context: ActionContext, action: OrchestratorAction):
     }
     case 'createTimer': {
       if (state.scheduledTask(action.id)) return;
-      const fireAt = type.value.fireAt ? timestampMs(type.value.fireAt) : now;
-      record(context, timerCreatedEvent(action.id, fireAt, now));
-      outbox.timers.push({ instanceId, fireAt, event: timerFiredEvent(action.id, fireAt, fireAt) });
+      const { created, task } = scheduleTimer(instanceId, action.id, type.value.fireAt, now);
+      record(context, created);
+      outbox.timers.push(task);
       return;
     }
     case 'createSubOrchestration':

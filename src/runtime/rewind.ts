@@ -1,13 +1,8 @@
-import { timestampMs } from '@bufbuild/protobuf/wkt';
 import type { HistoryEvent } from '../proto/orchestrator_service_pb.js';
-import {
-  eventOf,
-  executionRewoundEvent,
-  orchestratorStartedEvent,
-  timerFiredEvent,
-} from './history-events.js';
+import { eventOf, executionRewoundEvent, orchestratorStartedEvent } from './history-events.js';
+import { rearmPendingTimers } from './durable-timers.js';
 import { OrchestrationRuntimeState } from './runtime-state.js';
-import type { ActivityTask, InstanceMessage, TimerTask, TurnResult } from './turn.js';
+import type { ActivityTask, InstanceMessage, TurnResult } from './turn.js';
 
 /**
  * Rewind of a FAILED instance, done by the engine so it works whatever the SDK (not every SDK
@@ -86,16 +81,7 @@ export function rewindFollowUps(
       messages.push({ targetInstanceId: child.instanceId, event: executionRewoundEvent(reason, input.now) });
     }
   }
-  const timers: TimerTask[] = [];
-  for (const event of state.pendingTimers) {
-    const created = eventOf(event, 'timerCreated');
-    const fireAt = created?.fireAt ? timestampMs(created.fireAt) : input.now;
-    timers.push({
-      instanceId: input.instanceId,
-      fireAt,
-      event: timerFiredEvent(event.eventId, fireAt, fireAt),
-    });
-  }
+  const timers = rearmPendingTimers(input.instanceId, state.pendingTimers, input.now);
 
   return {
     instanceId: input.instanceId,

@@ -32,12 +32,9 @@ export interface ActivityTask {
   readonly event: HistoryEvent;
 }
 
-/** A durable timer: `event` (a TimerFired) enters this instance's inbox at `fireAt` (epoch ms). */
-export interface TimerTask {
-  readonly instanceId: string;
-  readonly fireAt: number;
-  readonly event: HistoryEvent;
-}
+/** A durable timer; its whole life (scheduled, stored, woken, fired) is told in durable-timers.ts. */
+import type { TimerTask } from './durable-timers.js';
+export type { TimerTask };
 
 /**
  * A message to another instance. By the case of `event.eventType`:

@@ -135,6 +135,7 @@ export async function commitTurn(
     ]);
     changes.activityWork = true;
   }
+  // Durable timers: a TimerFired visible at its due time (see runtime/durable-timers.ts).
   if (result.timers.length > 0) {
     await insertInboxBatch(
       w,

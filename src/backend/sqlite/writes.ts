@@ -139,6 +139,7 @@ export function commitTurn(
     s.insertTask.run(task.instanceId, task.executionId, task.taskId, bytes, now);
     changes.activityWork = true;
   }
+  // Durable timers: a TimerFired visible at its due time (see runtime/durable-timers.ts).
   for (const timer of result.timers) {
     s.insertInbox.run(timer.instanceId, encodeEvent(timer.event), timer.fireAt);
     changes.orchestrationWork = true;

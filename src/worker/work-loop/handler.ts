@@ -255,6 +255,7 @@ export class WorkLoopHandler<T extends LeasedWorkItem> implements LoopHandler<Wo
     this.#armWakeUp(delay);
   }
 
+  /** The wake-up for delayed inbox events and durable timers (see runtime/durable-timers.ts). */
   #queryNextDueTime(): void {
     if (this.#dueQueryInFlight) return;
     this.#dueQueryInFlight = true;
