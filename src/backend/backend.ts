@@ -100,14 +100,11 @@ export interface Backend {
    */
   addEvent(instanceId: string, event: HistoryEvent, visibleAt?: number): Promise<void>;
 
-  /** Leases the next instance with visible inbox events and no live lease, or undefined. */
-  leaseOrchestrationWorkItem(options: LeaseOptions): Promise<OrchestrationWorkItem | undefined>;
   /**
-   * Optional: leases up to `max` instances at once (each as leaseOrchestrationWorkItem would, in
-   * the same order), in one round trip; empty when none is visible. A worker with several free
-   * slots uses it when present and falls back to one lease at a time.
+   * Leases up to `max` instances with visible inbox events and no live lease, oldest work first,
+   * in one round trip; empty when none is visible. A worker asks for as many as it has free slots.
    */
-  leaseOrchestrationWorkItems?(options: LeaseOptions, max: number): Promise<OrchestrationWorkItem[]>;
+  leaseOrchestrationWorkItems(options: LeaseOptions, max: number): Promise<OrchestrationWorkItem[]>;
   /** The stored history of an instance (empty for a new one). */
   getHistory(instanceId: string): Promise<HistoryEvent[]>;
   /** Extends a live lease; throws LockLostError when it was lost. Returns the new expiry. */
@@ -121,9 +118,8 @@ export interface Backend {
   /** Releases the lease; the events become visible again after `delayMs`. */
   abandonOrchestrationWorkItem(item: OrchestrationWorkItem, delayMs: number): Promise<void>;
 
-  leaseActivityWorkItem(options: LeaseOptions): Promise<ActivityWorkItem | undefined>;
-  /** Optional: leases up to `max` activity tasks at once (see leaseOrchestrationWorkItems). */
-  leaseActivityWorkItems?(options: LeaseOptions, max: number): Promise<ActivityWorkItem[]>;
+  /** Leases up to `max` visible activity tasks at once (see leaseOrchestrationWorkItems). */
+  leaseActivityWorkItems(options: LeaseOptions, max: number): Promise<ActivityWorkItem[]>;
   renewActivityLease(item: ActivityWorkItem, lockDurationMs: number): Promise<number>;
   /**
    * Deletes the task and adds its result (TaskCompleted or TaskFailed) to the instance's inbox in

@@ -12,6 +12,7 @@ import { eventOf } from '../runtime/history-events.js';
 import { TaskHubClient } from './task-hub-client.js';
 import { runTurn } from './testing/run-turn.js';
 import { createTestBackend } from './testing/test-backend.js';
+import { leaseOrchestration } from '../backend/testing/lease-one.js';
 
 async function setup(t: TestContext, maxPayloadBytes?: number) {
   const { backend } = await createTestBackend(t);
@@ -75,7 +76,7 @@ describe('scheduleNewOrchestration and getOrchestrationState', () => {
     const id = await client.scheduleNewOrchestration('later', undefined, { startAt });
     assert.equal((await client.getOrchestrationState(id))?.scheduledStartAt, startAt.getTime());
     // The first turn is not visible before its start time.
-    assert.equal(await backend.leaseOrchestrationWorkItem({ lockDurationMs: 1000 }), undefined);
+    assert.equal(await leaseOrchestration(backend, { lockDurationMs: 1000 }), undefined);
     assert.equal(await backend.nextDueTime(), startAt.getTime());
   });
 

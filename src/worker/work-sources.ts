@@ -18,10 +18,8 @@ export function orchestrationWorkSource(
   const { lockDurationMs, maxEventsPerTurn } = options;
   const leaseOptions = { lockDurationMs, maxEvents: maxEventsPerTurn };
   return {
-    lease: () => backend.leaseOrchestrationWorkItem(leaseOptions),
-    ...(backend.leaseOrchestrationWorkItems && {
-      leaseMany: (max: number) => backend.leaseOrchestrationWorkItems!(leaseOptions, max),
-    }),
+    lease: () => backend.leaseOrchestrationWorkItems(leaseOptions, 1).then((items) => items[0]),
+    leaseMany: (max: number) => backend.leaseOrchestrationWorkItems(leaseOptions, max),
     renew: (item) => backend.renewOrchestrationLease(item, lockDurationMs),
     abandon: (item, delayMs) => backend.abandonOrchestrationWorkItem(item, delayMs),
     nextDueTime: () => backend.nextDueTime(),
@@ -42,10 +40,8 @@ export function activityWorkSource(
 ): WorkSource<ActivityWorkItem> {
   const { lockDurationMs } = options;
   return {
-    lease: () => backend.leaseActivityWorkItem({ lockDurationMs }),
-    ...(backend.leaseActivityWorkItems && {
-      leaseMany: (max: number) => backend.leaseActivityWorkItems!({ lockDurationMs }, max),
-    }),
+    lease: () => backend.leaseActivityWorkItems({ lockDurationMs }, 1).then((items) => items[0]),
+    leaseMany: (max: number) => backend.leaseActivityWorkItems({ lockDurationMs }, max),
     renew: (item) => backend.renewActivityLease(item, lockDurationMs),
     abandon: (item, delayMs) => backend.abandonActivityWorkItem(item, delayMs),
     nextDueTime: () => backend.nextDueTime(),

@@ -18,11 +18,9 @@ export interface Progress {
 
 type BackendOverrides = Pick<
   Backend,
-  | 'leaseOrchestrationWorkItem'
   | 'leaseOrchestrationWorkItems'
   | 'commitOrchestrationTurn'
   | 'abandonOrchestrationWorkItem'
-  | 'leaseActivityWorkItem'
   | 'leaseActivityWorkItems'
   | 'completeActivityWorkItem'
   | 'abandonActivityWorkItem'
@@ -93,15 +91,8 @@ export function tracedBackend(
   }
 
   const overrides: BackendOverrides = {
-    async leaseOrchestrationWorkItem(options: LeaseOptions) {
-      const item = await inner.leaseOrchestrationWorkItem(options);
-      if (item) await startTurn(item);
-      return item;
-    },
     async leaseOrchestrationWorkItems(options: LeaseOptions, max: number) {
-      const items = inner.leaseOrchestrationWorkItems
-        ? await inner.leaseOrchestrationWorkItems(options, max)
-        : [await inner.leaseOrchestrationWorkItem(options)].filter((item) => item !== undefined);
+      const items = await inner.leaseOrchestrationWorkItems(options, max);
       for (const item of items) await startTurn(item);
       return items;
     },
@@ -109,15 +100,8 @@ export function tracedBackend(
       endTurn(item, () => inner.commitOrchestrationTurn(item, result), 'committed'),
     abandonOrchestrationWorkItem: (item, delayMs) =>
       endTurn(item, () => inner.abandonOrchestrationWorkItem(item, delayMs), 'abandoned'),
-    async leaseActivityWorkItem(options: LeaseOptions) {
-      const item = await inner.leaseActivityWorkItem(options);
-      startActivities(item ? 1 : 0);
-      return item;
-    },
     async leaseActivityWorkItems(options: LeaseOptions, max: number) {
-      const items = inner.leaseActivityWorkItems
-        ? await inner.leaseActivityWorkItems(options, max)
-        : [await inner.leaseActivityWorkItem(options)].filter((item) => item !== undefined);
+      const items = await inner.leaseActivityWorkItems(options, max);
       startActivities(items.length);
       return items;
     },

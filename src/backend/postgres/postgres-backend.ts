@@ -225,10 +225,6 @@ export class PostgresBackend implements Backend {
     });
   }
 
-  async leaseOrchestrationWorkItem(options: LeaseOptions): Promise<OrchestrationWorkItem | undefined> {
-    return (await this.leaseOrchestrationWorkItems(options, 1))[0];
-  }
-
   async leaseOrchestrationWorkItems(options: LeaseOptions, max: number): Promise<OrchestrationWorkItem[]> {
     const db = this.#opened().db;
     const count = batchSize(max);
@@ -285,10 +281,6 @@ export class PostgresBackend implements Backend {
       await tx.query(s.SET_INBOX_VISIBLE_BY_IDS, [item.instanceId, item.inboxIds, released.visible_at]);
       changes.orchestrationWork = true;
     });
-  }
-
-  async leaseActivityWorkItem(options: LeaseOptions): Promise<ActivityWorkItem | undefined> {
-    return (await this.leaseActivityWorkItems(options, 1))[0];
   }
 
   async leaseActivityWorkItems(options: LeaseOptions, max: number): Promise<ActivityWorkItem[]> {

@@ -19,6 +19,7 @@ import {
   testSchemaName,
   truncateSchema,
 } from './testing/test-database.js';
+import { leaseOrchestration } from '../testing/lease-one.js';
 
 const LEASE = { lockDurationMs: 60_000 };
 
@@ -152,11 +153,11 @@ if (await requirePostgres()) {
       await backend.commitOrchestrationTurn(first, turnResult('h', await backend.now()));
 
       await backend.addEvent('h', raisedEvent('e', await backend.now()));
-      const abandoned = await backend.leaseOrchestrationWorkItem(LEASE);
+      const abandoned = await leaseOrchestration(backend, LEASE);
       assert.ok(abandoned);
       assert.equal(abandoned.historyVersion, first.nextHistoryVersion);
       await backend.abandonOrchestrationWorkItem(abandoned, 0);
-      const second = await backend.leaseOrchestrationWorkItem(LEASE);
+      const second = await leaseOrchestration(backend, LEASE);
       assert.ok(second);
       assert.equal(second.historyVersion, first.nextHistoryVersion, 'an abandon changes no history');
       assert.notEqual(second.nextHistoryVersion, first.nextHistoryVersion);
@@ -168,7 +169,7 @@ if (await requirePostgres()) {
         turnResult('h', at, { historyReplaced: true, historyEvents: [startEvent('h', at)] }),
       );
       await backend.addEvent('h', raisedEvent('f', await backend.now()));
-      const third = await backend.leaseOrchestrationWorkItem(LEASE);
+      const third = await leaseOrchestration(backend, LEASE);
       assert.ok(third);
       assert.equal(third.historyVersion, second.nextHistoryVersion);
       assert.equal((await backend.getHistory('h')).length, 1);
@@ -177,7 +178,7 @@ if (await requirePostgres()) {
       await backend.createInstance(startEvent('h', await backend.now()), {
         replaceableStatuses: [OrchestrationStatus.COMPLETED],
       });
-      const replaced = await backend.leaseOrchestrationWorkItem(LEASE);
+      const replaced = await leaseOrchestration(backend, LEASE);
       assert.equal(replaced?.instanceId, 'h');
       assert.equal(replaced?.historyVersion, undefined);
     });

@@ -19,6 +19,7 @@ import {
   testSchemaName,
   truncateSchema,
 } from './testing/test-database.js';
+import { leaseActivity, leaseOrchestration } from '../testing/lease-one.js';
 
 /** Bound on waits for something that should happen soon; only reached when it does not. */
 const WAIT_MS = 5000;
@@ -134,10 +135,10 @@ if (await requirePostgres()) {
       await a.createInstance(startEvent('same-id', await a.now(), { input: '"a"' }));
       assert.equal((await a.getInstance('same-id', true))?.input, '"a"');
       assert.equal((await b.getInstance('same-id', true))?.input, '"b"');
-      const leased = await b.leaseOrchestrationWorkItem({ lockDurationMs: 60_000 });
+      const leased = await leaseOrchestration(b, { lockDurationMs: 60_000 });
       assert.equal(leased?.instanceId, 'same-id');
-      assert.equal(await b.leaseOrchestrationWorkItem({ lockDurationMs: 60_000 }), undefined);
-      assert.ok(await a.leaseOrchestrationWorkItem({ lockDurationMs: 60_000 }));
+      assert.equal(await leaseOrchestration(b, { lockDurationMs: 60_000 }), undefined);
+      assert.ok(await leaseOrchestration(a, { lockDurationMs: 60_000 }));
       await b.createInstance(startEvent('only-in-b', await b.now()));
       await sleep(200);
       unsubscribe();
@@ -168,9 +169,7 @@ if (await requirePostgres()) {
         return got;
       };
 
-      const items = await leaseAll((backend) =>
-        backend.leaseOrchestrationWorkItem({ lockDurationMs: 60_000 }),
-      );
+      const items = await leaseAll((backend) => leaseOrchestration(backend, { lockDurationMs: 60_000 }));
       const ids = items.map((item) => item.instanceId);
       assert.equal(ids.length, count);
       assert.equal(new Set(ids).size, count);
@@ -189,7 +188,7 @@ if (await requirePostgres()) {
           turnResult(item.instanceId, at, { activities }),
         );
       }
-      const tasks = await leaseAll((backend) => backend.leaseActivityWorkItem({ lockDurationMs: 60_000 }));
+      const tasks = await leaseAll((backend) => leaseActivity(backend, { lockDurationMs: 60_000 }));
       const taskKeys = tasks.map((task) => `${task.instanceId}#${task.taskId}`);
       assert.equal(taskKeys.length, count * 2);
       assert.equal(new Set(taskKeys).size, count * 2);
@@ -198,13 +197,13 @@ if (await requirePostgres()) {
     test('a lease expires by the database clock and another backend takes the work over', async () => {
       const [a, b] = await pair();
       await a.createInstance(startEvent('takeover', await a.now()));
-      const stale = await a.leaseOrchestrationWorkItem({ lockDurationMs: 300 });
+      const stale = await leaseOrchestration(a, { lockDurationMs: 300 });
       assert.ok(stale);
-      assert.equal(await b.leaseOrchestrationWorkItem({ lockDurationMs: 60_000 }), undefined);
+      assert.equal(await leaseOrchestration(b, { lockDurationMs: 60_000 }), undefined);
       const dbNow = await b.now();
       assert.ok(Math.abs(dbNow - Date.now()) < 60_000, 'now() reads the database clock');
       await sleep(350);
-      const fresh = await b.leaseOrchestrationWorkItem({ lockDurationMs: 60_000 });
+      const fresh = await leaseOrchestration(b, { lockDurationMs: 60_000 });
       assert.equal(fresh?.instanceId, 'takeover');
       assert.equal(fresh?.attempt, 1);
       await assert.rejects(a.commitOrchestrationTurn(stale, turnResult('takeover', dbNow)), {
@@ -226,7 +225,7 @@ if (await requirePostgres()) {
       );
       assert.ok(seenByB.some((n) => n.kind === 'orchestration-work'));
 
-      const item = await b.leaseOrchestrationWorkItem({ lockDurationMs: 60_000 });
+      const item = await leaseOrchestration(b, { lockDurationMs: 60_000 });
       assert.ok(item);
       const at = await b.now();
       await b.commitOrchestrationTurn(
@@ -319,7 +318,7 @@ if (await requirePostgres()) {
       await killWhileWaiting('write', async (backend) => {
         await backend.createInstance(startEvent('written', await backend.now()));
       });
-      const item = await setup.leaseOrchestrationWorkItem({ lockDurationMs: 60_000 });
+      const item = await leaseOrchestration(setup, { lockDurationMs: 60_000 });
       assert.equal(item?.instanceId, 'written');
       assert.equal(item?.newEvents.length, 1);
     });
@@ -334,14 +333,14 @@ if (await requirePostgres()) {
       await a.createInstance(startEvent('carry', await a.now()));
       await a.addEvent('carry', raisedEvent('carried-1', await a.now()));
       await a.addEvent('carry', raisedEvent('carried-2', await a.now()));
-      const item = await a.leaseOrchestrationWorkItem({ lockDurationMs: 60_000 });
+      const item = await leaseOrchestration(a, { lockDurationMs: 60_000 });
       assert.ok(item);
       await a.addEvent('carry', raisedEvent('arrived-during-turn', await a.now()));
       await a.commitOrchestrationTurn(
         item,
         turnResult('carry', await a.now(), { historyReplaced: true, requeue: item.newEvents.slice(1) }),
       );
-      const next = await a.leaseOrchestrationWorkItem({ lockDurationMs: 60_000 });
+      const next = await leaseOrchestration(a, { lockDurationMs: 60_000 });
       assert.deepEqual(raisedNames(next?.newEvents ?? []), ['carried-1', 'carried-2', 'arrived-during-turn']);
     });
 
@@ -351,7 +350,7 @@ if (await requirePostgres()) {
       const names = Array.from({ length: 12 }, (_, i) => `e${i}`);
       const at = await a.now();
       await Promise.all(names.map((name) => a.addEvent('ordered', raisedEvent(name, at))));
-      const item = await a.leaseOrchestrationWorkItem({ lockDurationMs: 60_000 });
+      const item = await leaseOrchestration(a, { lockDurationMs: 60_000 });
       assert.deepEqual(raisedNames(item?.newEvents.slice(1) ?? []), names);
     });
   });

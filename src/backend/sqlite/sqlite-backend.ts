@@ -212,11 +212,6 @@ export class SqliteBackend implements Backend {
     });
   }
 
-  async leaseOrchestrationWorkItem(options: LeaseOptions): Promise<OrchestrationWorkItem | undefined> {
-    const [item] = await this.leaseOrchestrationWorkItems(options, 1);
-    return item;
-  }
-
   /** One transaction for the whole batch: a lease's cost is mostly its transaction. */
   async leaseOrchestrationWorkItems(options: LeaseOptions, max: number): Promise<OrchestrationWorkItem[]> {
     return this.#write((s, now) => {
@@ -282,11 +277,6 @@ export class SqliteBackend implements Backend {
       if (visibleAt > now) s.setInboxVisibleByIds.run(visibleAt, item.instanceId, inboxIdsJson(item));
       changes.orchestrationWork = true;
     });
-  }
-
-  async leaseActivityWorkItem(options: LeaseOptions): Promise<ActivityWorkItem | undefined> {
-    const [item] = await this.leaseActivityWorkItems(options, 1);
-    return item;
   }
 
   async leaseActivityWorkItems(options: LeaseOptions, max: number): Promise<ActivityWorkItem[]> {

@@ -5,6 +5,7 @@ import { OrchestrationStatus } from '../../api/status.js';
 import { taskScheduledEvent } from '../../runtime/history-events.js';
 import { completingTurn, raisedEvent, startEvent, turnResult } from '../testing/turn-builders.js';
 import { SqliteBackend } from './sqlite-backend.js';
+import { leaseOrchestration } from '../testing/lease-one.js';
 
 /** Leases as the SQLite backend implements them: batches, attempts, the instance lock. */
 
@@ -46,7 +47,7 @@ describe('SQLite batch leases', () => {
   test('leases up to max activity tasks in one call, in queue order, each completable', async (t) => {
     const { backend, clock } = await open(t);
     await backend.createInstance(startEvent('p', clock.now()));
-    const turn = await backend.leaseOrchestrationWorkItem(LEASE);
+    const turn = await leaseOrchestration(backend, LEASE);
     assert.ok(turn);
     const activities = [1, 2, 3].map((taskId) => ({
       instanceId: 'p',
@@ -70,7 +71,7 @@ describe('SQLite batch leases', () => {
     for (const task of [...tasks, ...last]) {
       await backend.completeActivityWorkItem(task, raisedEvent(`done-${task.taskId}`, clock.now()));
     }
-    const results = await backend.leaseOrchestrationWorkItem(LEASE);
+    const results = await leaseOrchestration(backend, LEASE);
     assert.equal(results?.newEvents.length, 3);
   });
 });
@@ -79,37 +80,37 @@ describe('SQLite orchestration leases', () => {
   test('the attempt counts leases of the same turn and restarts after a commit', async (t) => {
     const { backend, clock } = await open(t);
     await backend.createInstance(startEvent('x', clock.now()));
-    const first = await backend.leaseOrchestrationWorkItem(LEASE);
+    const first = await leaseOrchestration(backend, LEASE);
     assert.equal(first?.attempt, 0);
     assert.ok(first);
     await backend.abandonOrchestrationWorkItem(first, 0);
-    const second = await backend.leaseOrchestrationWorkItem(LEASE);
+    const second = await leaseOrchestration(backend, LEASE);
     assert.equal(second?.attempt, 1);
     assert.ok(second);
     // The lease runs out: the next holder sees a third attempt.
     clock.advance(LEASE.lockDurationMs + 1);
-    const third = await backend.leaseOrchestrationWorkItem(LEASE);
+    const third = await leaseOrchestration(backend, LEASE);
     assert.equal(third?.attempt, 2);
     assert.ok(third);
     await backend.commitOrchestrationTurn(third, turnResult('x', clock.now()));
 
     await backend.addEvent('x', raisedEvent('next', clock.now()));
-    const next = await backend.leaseOrchestrationWorkItem(LEASE);
+    const next = await leaseOrchestration(backend, LEASE);
     assert.equal(next?.attempt, 0);
   });
 
   test('events that arrive during a turn wait for its end, then form the next turn', async (t) => {
     const { backend, clock } = await open(t);
     await backend.createInstance(startEvent('y', clock.now()));
-    const turn = await backend.leaseOrchestrationWorkItem(LEASE);
+    const turn = await leaseOrchestration(backend, LEASE);
     assert.ok(turn);
     await backend.addEvent('y', raisedEvent('during', clock.now()));
-    assert.equal(await backend.leaseOrchestrationWorkItem(LEASE), undefined, 'the lock hides the inbox');
+    assert.equal(await leaseOrchestration(backend, LEASE), undefined, 'the lock hides the inbox');
     await backend.renewOrchestrationLease(turn, LEASE.lockDurationMs);
-    assert.equal(await backend.leaseOrchestrationWorkItem(LEASE), undefined);
+    assert.equal(await leaseOrchestration(backend, LEASE), undefined);
 
     await backend.commitOrchestrationTurn(turn, turnResult('y', clock.now()));
-    const next = await backend.leaseOrchestrationWorkItem(LEASE);
+    const next = await leaseOrchestration(backend, LEASE);
     assert.deepEqual(
       next?.newEvents.map((event) => event.eventType.case),
       ['eventRaised'],
@@ -121,18 +122,18 @@ describe('SQLite history versions', () => {
   test('a lease names the history left by the last commit; a replaced instance has none', async (t) => {
     const { backend, clock } = await open(t);
     await backend.createInstance(startEvent('h', clock.now()));
-    const first = await backend.leaseOrchestrationWorkItem(LEASE);
+    const first = await leaseOrchestration(backend, LEASE);
     assert.ok(first);
     assert.equal(first.historyVersion, undefined, 'a new instance: not known');
     assert.ok(first.nextHistoryVersion);
     await backend.commitOrchestrationTurn(first, turnResult('h', clock.now()));
 
     await backend.addEvent('h', raisedEvent('e', clock.now()));
-    const abandoned = await backend.leaseOrchestrationWorkItem(LEASE);
+    const abandoned = await leaseOrchestration(backend, LEASE);
     assert.equal(abandoned?.historyVersion, first.nextHistoryVersion);
     assert.ok(abandoned);
     await backend.abandonOrchestrationWorkItem(abandoned, 0);
-    const second = await backend.leaseOrchestrationWorkItem(LEASE);
+    const second = await leaseOrchestration(backend, LEASE);
     assert.equal(second?.historyVersion, first.nextHistoryVersion, 'an abandon changes no history');
     assert.notEqual(second?.nextHistoryVersion, first.nextHistoryVersion);
     assert.ok(second);
@@ -141,7 +142,7 @@ describe('SQLite history versions', () => {
     await backend.createInstance(startEvent('h', clock.now()), {
       replaceableStatuses: [OrchestrationStatus.COMPLETED],
     });
-    const replaced = await backend.leaseOrchestrationWorkItem(LEASE);
+    const replaced = await leaseOrchestration(backend, LEASE);
     assert.equal(replaced?.instanceId, 'h');
     assert.equal(replaced?.historyVersion, undefined);
   });

@@ -10,6 +10,7 @@ import { FakeClock } from '../../loop/testing/fake-clock.js';
 import { raisedEvent, startEvent } from '../testing/turn-builders.js';
 import { SCHEMA_VERSION } from './schema.js';
 import { SqliteBackend } from './sqlite-backend.js';
+import { leaseOrchestration } from '../testing/lease-one.js';
 
 /** What only the SQLite backend promises: files, schema versions, group commit, shared files. */
 
@@ -35,7 +36,7 @@ describe('SQLite storage', () => {
       const state = await second.getInstance('kept', true);
       assert.equal(state?.status, OrchestrationStatus.PENDING);
       assert.equal(state?.input, '"x"');
-      const item = await second.leaseOrchestrationWorkItem({ lockDurationMs: 60_000 });
+      const item = await leaseOrchestration(second, { lockDurationMs: 60_000 });
       assert.equal(item?.instanceId, 'kept');
     } finally {
       await second.stop();
@@ -81,8 +82,8 @@ describe('SQLite storage', () => {
       const leased: string[] = [];
       for (;;) {
         const [x, y] = await Promise.all([
-          a.leaseOrchestrationWorkItem({ lockDurationMs: 60_000 }),
-          b.leaseOrchestrationWorkItem({ lockDurationMs: 60_000 }),
+          leaseOrchestration(a, { lockDurationMs: 60_000 }),
+          leaseOrchestration(b, { lockDurationMs: 60_000 }),
         ]);
         if (!x && !y) break;
         if (x) leased.push(x.instanceId);
@@ -131,7 +132,7 @@ describe('SQLite group commit', () => {
       );
       assert.ok(missing.status === 'rejected' && isDurableTaskError(missing.reason, 'INSTANCE_NOT_FOUND'));
       assert.deepEqual((await backend.listInstanceIds({})).items, ['a', 'b']);
-      const item = await settle(backend.leaseOrchestrationWorkItem({ lockDurationMs: 60_000 }), flushes);
+      const item = await settle(leaseOrchestration(backend, { lockDurationMs: 60_000 }), flushes);
       assert.equal(item?.newEvents.length, 1, 'the duplicate left no second start event behind');
     } finally {
       await backend.stop();
@@ -142,11 +143,11 @@ describe('SQLite group commit', () => {
     const { backend, flushes } = await manualBackend();
     try {
       const created = backend.createInstance(startEvent('c', 0));
-      const early = await backend.leaseOrchestrationWorkItem({ lockDurationMs: 60_000 });
+      const early = await leaseOrchestration(backend, { lockDurationMs: 60_000 });
       assert.equal(early, undefined, 'the start event is not committed yet');
       flushes[0]?.();
       await created;
-      const item = await backend.leaseOrchestrationWorkItem({ lockDurationMs: 60_000 });
+      const item = await leaseOrchestration(backend, { lockDurationMs: 60_000 });
       assert.equal(item?.instanceId, 'c');
       assert.equal(flushes.length, 1, 'no lease waited for a batch');
       assert.ok(item);

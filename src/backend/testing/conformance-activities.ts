@@ -18,6 +18,7 @@ import {
   type ConformanceFactory,
 } from './conformance-context.js';
 import { executionIdOf, raisedEvent, turnResult } from './turn-builders.js';
+import { leaseActivity } from './lease-one.js';
 
 function activity(instanceId: string, taskId: number, at: number): ActivityTask {
   return {
@@ -49,10 +50,10 @@ export function activityConformanceTests(factory: ConformanceFactory): void {
   test('committed activities are leased once each and their result reaches the inbox', async () => {
     await withBackend(factory, async (ctx) => {
       await scheduleActivities(ctx, 'act', [1, 2]);
-      const first = await ctx.backend.leaseActivityWorkItem({ lockDurationMs: LONG_LOCK_MS });
-      const second = await ctx.backend.leaseActivityWorkItem({ lockDurationMs: LONG_LOCK_MS });
+      const first = await leaseActivity(ctx.backend, { lockDurationMs: LONG_LOCK_MS });
+      const second = await leaseActivity(ctx.backend, { lockDurationMs: LONG_LOCK_MS });
       assert.ok(first && second);
-      assert.equal(await ctx.backend.leaseActivityWorkItem({ lockDurationMs: LONG_LOCK_MS }), undefined);
+      assert.equal(await leaseActivity(ctx.backend, { lockDurationMs: LONG_LOCK_MS }), undefined);
       assert.deepEqual([first.taskId, second.taskId].sort(), [1, 2]);
       assert.equal(first.instanceId, 'act');
       assert.equal(first.executionId, executionIdOf('act'));
@@ -73,17 +74,17 @@ export function activityConformanceTests(factory: ConformanceFactory): void {
 
       // The completed task is gone for good: not even an expired lease brings it back.
       await ctx.advance(SHORT_LOCK_MS);
-      assert.equal(await ctx.backend.leaseActivityWorkItem({ lockDurationMs: LONG_LOCK_MS }), undefined);
+      assert.equal(await leaseActivity(ctx.backend, { lockDurationMs: LONG_LOCK_MS }), undefined);
     });
   });
 
   test('an activity whose lease was lost cannot be completed by its old holder', async () => {
     await withBackend(factory, async (ctx) => {
       await scheduleActivities(ctx, 'lost-act', [1]);
-      const stale = await ctx.backend.leaseActivityWorkItem({ lockDurationMs: SHORT_LOCK_MS });
+      const stale = await leaseActivity(ctx.backend, { lockDurationMs: SHORT_LOCK_MS });
       assert.ok(stale);
       await ctx.advance(SHORT_LOCK_MS);
-      const fresh = await ctx.backend.leaseActivityWorkItem({ lockDurationMs: LONG_LOCK_MS });
+      const fresh = await leaseActivity(ctx.backend, { lockDurationMs: LONG_LOCK_MS });
       assert.ok(fresh);
       assert.equal(fresh.taskId, 1);
       assert.equal(fresh.attempt, 1);
@@ -103,7 +104,7 @@ export function activityConformanceTests(factory: ConformanceFactory): void {
   test('an expired activity lease nobody took still refuses completion', async () => {
     await withBackend(factory, async (ctx) => {
       await scheduleActivities(ctx, 'slow-act', [1]);
-      const item = await ctx.backend.leaseActivityWorkItem({ lockDurationMs: SHORT_LOCK_MS });
+      const item = await leaseActivity(ctx.backend, { lockDurationMs: SHORT_LOCK_MS });
       assert.ok(item);
       await ctx.advance(SHORT_LOCK_MS);
       await assertRejectsWith(
@@ -117,12 +118,12 @@ export function activityConformanceTests(factory: ConformanceFactory): void {
   test('renewing an activity lease keeps it past its first expiry', async () => {
     await withBackend(factory, async (ctx) => {
       await scheduleActivities(ctx, 'renew-act', [1]);
-      const item = await ctx.backend.leaseActivityWorkItem({ lockDurationMs: SHORT_LOCK_MS });
+      const item = await leaseActivity(ctx.backend, { lockDurationMs: SHORT_LOCK_MS });
       assert.ok(item);
       const until = await ctx.backend.renewActivityLease(item, LONG_LOCK_MS);
       assert.ok(until > (await ctx.now()) + SHORT_LOCK_MS);
       await ctx.advance(SHORT_LOCK_MS);
-      assert.equal(await ctx.backend.leaseActivityWorkItem({ lockDurationMs: LONG_LOCK_MS }), undefined);
+      assert.equal(await leaseActivity(ctx.backend, { lockDurationMs: LONG_LOCK_MS }), undefined);
       await ctx.backend.completeActivityWorkItem(item, taskCompletedEvent(1, undefined, await ctx.now()));
       await ctx.lease('renew-act');
     });
@@ -131,15 +132,15 @@ export function activityConformanceTests(factory: ConformanceFactory): void {
   test('an abandoned activity is invisible for the delay and counts the attempt', async () => {
     await withBackend(factory, async (ctx) => {
       await scheduleActivities(ctx, 'ab-act', [7]);
-      const item = await ctx.backend.leaseActivityWorkItem({ lockDurationMs: LONG_LOCK_MS });
+      const item = await leaseActivity(ctx.backend, { lockDurationMs: LONG_LOCK_MS });
       assert.ok(item);
       const abandonedAt = await ctx.now();
       await ctx.backend.abandonActivityWorkItem(item, 200);
-      assert.equal(await ctx.backend.leaseActivityWorkItem({ lockDurationMs: LONG_LOCK_MS }), undefined);
+      assert.equal(await leaseActivity(ctx.backend, { lockDurationMs: LONG_LOCK_MS }), undefined);
       const due = await ctx.backend.nextDueTime();
       assert.ok(due !== undefined && due >= abandonedAt + 200);
       await ctx.advance(200);
-      const again = await ctx.backend.leaseActivityWorkItem({ lockDurationMs: LONG_LOCK_MS });
+      const again = await leaseActivity(ctx.backend, { lockDurationMs: LONG_LOCK_MS });
       assert.ok(again);
       assert.equal(again.taskId, 7);
       assert.equal(again.attempt, 1);
@@ -153,7 +154,7 @@ export function activityConformanceTests(factory: ConformanceFactory): void {
   test('purging an instance removes its tasks, so their completion reports a lost lease', async () => {
     await withBackend(factory, async (ctx) => {
       await scheduleActivities(ctx, 'gone', [1]);
-      const item = await ctx.backend.leaseActivityWorkItem({ lockDurationMs: LONG_LOCK_MS });
+      const item = await leaseActivity(ctx.backend, { lockDurationMs: LONG_LOCK_MS });
       assert.ok(item);
       await ctx.backend.addEvent('gone', executionTerminatedEvent(undefined, false, await ctx.now()));
       const orchestration = await ctx.lease('gone');
@@ -175,7 +176,7 @@ export function activityConformanceTests(factory: ConformanceFactory): void {
   test('a result for an execution that was since replaced is dropped', async () => {
     await withBackend(factory, async (ctx) => {
       await scheduleActivities(ctx, 'can', [1]);
-      const item = await ctx.backend.leaseActivityWorkItem({ lockDurationMs: LONG_LOCK_MS });
+      const item = await leaseActivity(ctx.backend, { lockDurationMs: LONG_LOCK_MS });
       assert.ok(item);
       // Continue-as-new while the activity runs: a new execution id and a fresh history.
       await ctx.backend.addEvent('can', raisedEvent('restart', await ctx.now()));
@@ -187,7 +188,7 @@ export function activityConformanceTests(factory: ConformanceFactory): void {
       );
       await ctx.backend.completeActivityWorkItem(item, taskCompletedEvent(1, '"old"', await ctx.now()));
       await ctx.assertNoOrchestrationWork();
-      assert.equal(await ctx.backend.leaseActivityWorkItem({ lockDurationMs: LONG_LOCK_MS }), undefined);
+      assert.equal(await leaseActivity(ctx.backend, { lockDurationMs: LONG_LOCK_MS }), undefined);
     });
   });
 }

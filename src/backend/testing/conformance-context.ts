@@ -4,6 +4,7 @@ import { isDurableTaskError, type ErrorCode } from '../../api/errors.js';
 import type { Backend, BackendNotification, OrchestrationWorkItem } from '../backend.js';
 import type { FakeClock } from '../../loop/testing/fake-clock.js';
 import { completingTurn, startEvent } from './turn-builders.js';
+import { leaseOrchestration } from './lease-one.js';
 
 /** What a backend under test provides for one test; `cleanup` releases everything it made. */
 export interface ConformanceFixture {
@@ -51,14 +52,14 @@ export class ConformanceContext {
 
   /** Leases the next work item, failing the test if there is none or it is another instance's. */
   async lease(instanceId: string, lockDurationMs = LONG_LOCK_MS): Promise<OrchestrationWorkItem> {
-    const item = await this.backend.leaseOrchestrationWorkItem({ lockDurationMs });
+    const item = await leaseOrchestration(this.backend, { lockDurationMs });
     assert.ok(item, `expected a work item for '${instanceId}'`);
     assert.equal(item.instanceId, instanceId);
     return item;
   }
 
   async assertNoOrchestrationWork(): Promise<void> {
-    assert.equal(await this.backend.leaseOrchestrationWorkItem({ lockDurationMs: LONG_LOCK_MS }), undefined);
+    assert.equal(await leaseOrchestration(this.backend, { lockDurationMs: LONG_LOCK_MS }), undefined);
   }
 
   /** Creates an instance and completes it at once. */
@@ -75,7 +76,7 @@ export class ConformanceContext {
     const others: OrchestrationWorkItem[] = [];
     try {
       for (;;) {
-        const item = await this.backend.leaseOrchestrationWorkItem({ lockDurationMs: LONG_LOCK_MS });
+        const item = await leaseOrchestration(this.backend, { lockDurationMs: LONG_LOCK_MS });
         assert.ok(item, `no work item for '${instanceId}'`);
         if (item.instanceId !== instanceId) {
           others.push(item);

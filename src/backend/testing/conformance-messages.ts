@@ -6,6 +6,7 @@ import { eventOf, taskCompletedEvent, taskScheduledEvent } from '../../runtime/h
 import type { BackendNotification } from '../backend.js';
 import { kinds, LONG_LOCK_MS, withBackend, type ConformanceFactory } from './conformance-context.js';
 import { executionIdOf, raisedEvent, startEvent, turnResult } from './turn-builders.js';
+import { leaseActivity, leaseOrchestration } from './lease-one.js';
 
 /** Generous bound on notification delivery; only reached when a notification is missing. */
 const NOTIFICATION_WAIT_MS = 2000;
@@ -48,8 +49,8 @@ export function messageConformanceTests(factory: ConformanceFactory): void {
     await withBackend(factory, async (ctx) => {
       await ctx.create('taken', '"original"');
       await ctx.create('p');
-      const first = await ctx.backend.leaseOrchestrationWorkItem({ lockDurationMs: LONG_LOCK_MS });
-      const second = await ctx.backend.leaseOrchestrationWorkItem({ lockDurationMs: LONG_LOCK_MS });
+      const first = await leaseOrchestration(ctx.backend, { lockDurationMs: LONG_LOCK_MS });
+      const second = await leaseOrchestration(ctx.backend, { lockDurationMs: LONG_LOCK_MS });
       const parentItem = [first, second].find((item) => item?.instanceId === 'p');
       assert.ok(parentItem);
       const at = await ctx.now();
@@ -170,7 +171,7 @@ export function messageConformanceTests(factory: ConformanceFactory): void {
       assert.ok(has(list, 'activity-work'));
       assert.deepEqual(updated(list), ['n1']);
 
-      const task = await ctx.backend.leaseActivityWorkItem({ lockDurationMs: LONG_LOCK_MS });
+      const task = await leaseActivity(ctx.backend, { lockDurationMs: LONG_LOCK_MS });
       assert.ok(task);
       await seen();
       await ctx.backend.completeActivityWorkItem(task, taskCompletedEvent(1, undefined, await ctx.now()));

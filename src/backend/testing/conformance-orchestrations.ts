@@ -16,6 +16,7 @@ import {
   type ConformanceFactory,
 } from './conformance-context.js';
 import { completingTurn, raisedEvent, startEvent, turnResult } from './turn-builders.js';
+import { leaseOrchestration } from './lease-one.js';
 
 /** Orchestration leases, commits, renewals, abandons and timers. */
 export function orchestrationConformanceTests(factory: ConformanceFactory): void {
@@ -44,7 +45,7 @@ export function orchestrationConformanceTests(factory: ConformanceFactory): void
       await ctx.create('bounded');
       for (const name of ['a', 'b', 'c'])
         await ctx.backend.addEvent('bounded', raisedEvent(name, await ctx.now()));
-      const first = await ctx.backend.leaseOrchestrationWorkItem({
+      const first = await leaseOrchestration(ctx.backend, {
         lockDurationMs: LONG_LOCK_MS,
         maxEvents: 2,
       });
@@ -63,8 +64,8 @@ export function orchestrationConformanceTests(factory: ConformanceFactory): void
     await withBackend(factory, async (ctx) => {
       await ctx.create('x');
       await ctx.create('y');
-      const first = await ctx.backend.leaseOrchestrationWorkItem({ lockDurationMs: LONG_LOCK_MS });
-      const second = await ctx.backend.leaseOrchestrationWorkItem({ lockDurationMs: LONG_LOCK_MS });
+      const first = await leaseOrchestration(ctx.backend, { lockDurationMs: LONG_LOCK_MS });
+      const second = await leaseOrchestration(ctx.backend, { lockDurationMs: LONG_LOCK_MS });
       assert.ok(first && second);
       assert.deepEqual([first.instanceId, second.instanceId].sort(), ['x', 'y']);
       await ctx.backend.addEvent('x', raisedEvent('during', await ctx.now()));

@@ -1,6 +1,7 @@
 import type { InstanceState } from '../../api/instance.js';
 import type { Backend, OrchestrationWorkItem } from '../../backend/backend.js';
 import type { InstanceSummary } from '../../runtime/turn.js';
+import { leaseOrchestration } from '../../backend/testing/lease-one.js';
 
 /** Lease long enough that no test outlives it. */
 const TEST_LOCK_MS = 60_000;
@@ -19,7 +20,7 @@ export async function runTurn(
   const others: OrchestrationWorkItem[] = [];
   try {
     for (;;) {
-      const item = await backend.leaseOrchestrationWorkItem({ lockDurationMs: TEST_LOCK_MS });
+      const item = await leaseOrchestration(backend, { lockDurationMs: TEST_LOCK_MS });
       if (item === undefined) throw new Error(`No visible work for instance '${instanceId}'.`);
       if (item.instanceId !== instanceId) {
         others.push(item);

@@ -104,7 +104,13 @@ export class FakeWorkBackend implements Backend {
     return this.#now();
   }
 
-  async leaseOrchestrationWorkItem(options: LeaseOptions): Promise<OrchestrationWorkItem | undefined> {
+  async leaseOrchestrationWorkItems(options: LeaseOptions, max: number): Promise<OrchestrationWorkItem[]> {
+    const items: OrchestrationWorkItem[] = [];
+    for (let item; items.length < max && (item = this.#leaseOrchestration(options));) items.push(item);
+    return items;
+  }
+
+  #leaseOrchestration(options: LeaseOptions): OrchestrationWorkItem | undefined {
     const now = this.#now();
     for (const [instanceId, row] of this.#instances) {
       if (row.lease && row.lease.until > now) continue;
@@ -162,7 +168,13 @@ export class FakeWorkBackend implements Backend {
     this.#notify({ kind: 'orchestration-work' });
   }
 
-  async leaseActivityWorkItem(options: LeaseOptions): Promise<ActivityWorkItem | undefined> {
+  async leaseActivityWorkItems(options: LeaseOptions, max: number): Promise<ActivityWorkItem[]> {
+    const items: ActivityWorkItem[] = [];
+    for (let item; items.length < max && (item = this.#leaseActivity(options));) items.push(item);
+    return items;
+  }
+
+  #leaseActivity(options: LeaseOptions): ActivityWorkItem | undefined {
     const now = this.#now();
     const task = this.#tasks.find((t) => t.visibleAt <= now && !(t.lease && t.lease.until > now));
     if (!task) return undefined;

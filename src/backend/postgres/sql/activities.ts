@@ -37,10 +37,6 @@ export const RENEW_TASK_LOCK = `
   WHERE id = $2 AND lock_token = $3 AND locked_until > {now}
   RETURNING locked_until`;
 
-export const DELETE_LOCKED_TASK = `
-  DELETE FROM {schema}.tasks WHERE id = $2 AND lock_token = $3 AND locked_until > {now}
-  RETURNING instance_id`;
-
 export const RELEASE_TASK_LOCK = `
   UPDATE {schema}.tasks SET lock_token = NULL, locked_until = NULL, visible_at = {now} + $4
   WHERE id = $2 AND lock_token = $3

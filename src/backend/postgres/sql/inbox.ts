@@ -10,12 +10,6 @@ export const INSERT_INBOX_IF_INSTANCE = `
   SELECT id, $3, COALESCE($4::bigint, {now}) FROM {schema}.instances WHERE id = $2 FOR KEY SHARE
   RETURNING id`;
 
-/** Adds one event to an existing instance of the given execution (activity results). */
-export const INSERT_INBOX_IF_EXECUTION = `
-  INSERT INTO {schema}.inbox (instance_id, event, visible_at)
-  SELECT id, $4, {now} FROM {schema}.instances WHERE id = $2 AND execution_id = $3 FOR KEY SHARE
-  RETURNING id`;
-
 /**
  * Adds events to instances in array order (NULL visible time: now); events for instances that do
  * not exist are dropped.
