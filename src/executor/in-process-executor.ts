@@ -5,8 +5,8 @@ import type {
   OrchestratorRequest,
   OrchestratorResponse,
 } from '../proto/orchestrator_service_pb.js';
-import { executeActivity } from '../sdk/activity-executor.js';
-import { executeOrchestration } from '../sdk/orchestration-executor.js';
+import { runActivity } from '../sdk/run-activity.js';
+import { replayOrchestration } from '../sdk/replay.js';
 import type { ActivityLookup, OrchestratorLookup } from '../sdk/index.js';
 import type { Executor } from './executor.js';
 
@@ -34,7 +34,7 @@ export class InProcessExecutor implements Executor {
     signal?: AbortSignal,
   ): Promise<OrchestratorResponse> {
     signal?.throwIfAborted();
-    const response = await executeOrchestration(
+    const response = await replayOrchestration(
       this.#registry,
       {
         instanceId: request.instanceId,
@@ -50,11 +50,11 @@ export class InProcessExecutor implements Executor {
 
   async executeActivity(request: ActivityRequest, signal?: AbortSignal): Promise<ActivityResponse> {
     // Without a caller's signal the activity still gets one of its own (never aborted).
-    if (!signal) return executeActivity(this.#registry, request, new AbortController().signal);
+    if (!signal) return runActivity(this.#registry, request, new AbortController().signal);
     signal.throwIfAborted();
     // The activity sees the caller's signal itself: it aborts when the caller's does, with the
     // same reason, without a controller and listener of our own per activity.
-    const run = executeActivity(this.#registry, request, signal);
+    const run = runActivity(this.#registry, request, signal);
     // The activity may ignore its signal: the caller is released at once all the same.
     let onAbort: (() => void) | undefined;
     const aborted = new Promise<never>((_, reject) => {

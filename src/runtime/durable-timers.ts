@@ -20,7 +20,7 @@ import { eventOf, timerCreatedEvent, timerFiredEvent } from './history-events.js
  *    commits a turn with a timer also wakes the others (LISTEN/NOTIFY), so each re-reads the due time.
  * 4. Fired (the next turn): once visible, the TimerFired is leased with the instance's other inbox
  *    events; `runtime-state.ts` counts it as the resolution of timer `timerId` (a second one is
- *    dropped), and the SDK's replay (`sdk/orchestration-executor.ts`, `#timerFired`) completes
+ *    dropped), and the SDK's replay (`sdk/replay.ts`, `#timerFired`) completes
  *    the orchestration's timer task.
  *
  * Rewind re-arms every timer that had not fired (`rewind.ts`, through `rearmPendingTimers`),

@@ -24,7 +24,7 @@ import {
   timerFiredEvent,
 } from '../runtime/history-events.js';
 import { confirmActions } from './history-builder.js';
-import { executeOrchestration } from './orchestration-executor.js';
+import { replayOrchestration } from './replay.js';
 import { Registry } from './registry.js';
 import { whenAll, whenAny } from './composite-tasks.js';
 import { INSTANCE_ID, T0, describeAction, startEvents } from './testing/replay-harness.js';
@@ -166,7 +166,7 @@ interface Turn {
 }
 
 async function runBoth(past: HistoryEvent[], fresh: HistoryEvent[]): Promise<Turn> {
-  const mine = await executeOrchestration(ours, {
+  const mine = await replayOrchestration(ours, {
     instanceId: INSTANCE_ID,
     pastEvents: past,
     newEvents: fresh,

@@ -1,5 +1,5 @@
 export type { Activity, ActivityContext, ActivityInput, ActivityOutput, AnyActivity } from './activity.js';
-export { ActivityNotRegisteredError, executeActivity, type ActivityLookup } from './activity-executor.js';
+export { ActivityNotRegisteredError, runActivity, type ActivityLookup } from './run-activity.js';
 export { whenAll, whenAny, WhenAllTask, WhenAnyTask, type TaskResult } from './composite-tasks.js';
 export type {
   OrchestrationContext,
@@ -11,11 +11,11 @@ export type {
 export { deterministicGuid } from './guid.js';
 export {
   OrchestratorNotRegisteredError,
-  executeOrchestration,
+  replayOrchestration,
   type OrchestratorLookup,
   type ReplayOptions,
   type ReplayRequest,
-} from './orchestration-executor.js';
+} from './replay.js';
 export type {
   AnyOrchestrator,
   AsyncOrchestratorGenerator,

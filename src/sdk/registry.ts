@@ -1,6 +1,6 @@
 import { InvalidArgumentError } from '../api/errors.js';
 import type { AnyActivity } from './activity.js';
-import type { OrchestratorLookup } from './orchestration-executor.js';
+import type { OrchestratorLookup } from './replay.js';
 import type { AnyOrchestrator } from './orchestrator.js';
 
 /**

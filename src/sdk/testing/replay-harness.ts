@@ -8,7 +8,7 @@ import {
 } from '../../proto/orchestrator_service_pb.js';
 import { executionStartedEvent, orchestratorStartedEvent } from '../../runtime/history-events.js';
 import { confirmActions } from '../history-builder.js';
-import { executeOrchestration, type OrchestratorLookup } from '../orchestration-executor.js';
+import { replayOrchestration, type OrchestratorLookup } from '../replay.js';
 import type { Orchestrator } from '../orchestrator.js';
 import { Registry } from '../registry.js';
 
@@ -113,7 +113,7 @@ export class ReplayScenario {
   /** Replays everything so far as past events plus `newEvents` (a fresh worker's view). */
   async replayAll(newEvents: HistoryEvent[] = []): Promise<string[]> {
     this.#commitLastTurn();
-    const response = await executeOrchestration(
+    const response = await replayOrchestration(
       this.#orchestrators,
       { instanceId: this.instanceId, pastEvents: this.past, newEvents },
       this.#options(),
@@ -130,7 +130,7 @@ export class ReplayScenario {
 
   async #run(newEvents: HistoryEvent[]): Promise<string[]> {
     this.#pendingNew = newEvents;
-    this.last = await executeOrchestration(
+    this.last = await replayOrchestration(
       this.#orchestrators,
       { instanceId: this.instanceId, pastEvents: this.past, newEvents },
       this.#options(),

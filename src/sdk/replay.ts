@@ -15,7 +15,7 @@ import { OrchestratorDriver } from './orchestrator-driver.js';
 import type { AnyOrchestrator } from './orchestrator.js';
 import { decodePayload } from './payload.js';
 import { RetryTimerTask, RetryableTask, nextRetryDelayMs } from './retry.js';
-import { RuntimeOrchestrationContext } from './runtime-context.js';
+import { ReplayContext } from './replay-context.js';
 
 /** Finds orchestrators by name (the Registry is one). */
 export interface OrchestratorLookup {
@@ -50,7 +50,7 @@ export class OrchestratorNotRegisteredError extends Error {
  * history and code disagree, an unknown orchestrator) ends the instance FAILED with failure
  * details; this function itself does not reject for those.
  */
-export async function executeOrchestration(
+export async function replayOrchestration(
   orchestrators: OrchestratorLookup,
   request: ReplayRequest,
   options: ReplayOptions = {},
@@ -74,7 +74,7 @@ class OrchestrationReplay {
   readonly #orchestrators: OrchestratorLookup;
   readonly #request: ReplayRequest;
   readonly #logger: Logger;
-  readonly #ctx: RuntimeOrchestrationContext;
+  readonly #ctx: ReplayContext;
   readonly #driver: OrchestratorDriver;
   #suspended = false;
   #heldBack: HistoryEvent[] = [];
@@ -83,11 +83,11 @@ class OrchestrationReplay {
     this.#orchestrators = orchestrators;
     this.#request = request;
     this.#logger = logger;
-    this.#ctx = new RuntimeOrchestrationContext(request.instanceId, request.executionId ?? '', logger);
+    this.#ctx = new ReplayContext(request.instanceId, request.executionId ?? '', logger);
     this.#driver = new OrchestratorDriver(this.#ctx);
   }
 
-  async run(): Promise<RuntimeOrchestrationContext> {
+  async run(): Promise<ReplayContext> {
     const ctx = this.#ctx;
     try {
       ctx.isReplaying = true;

@@ -26,7 +26,7 @@ export class ActivityNotRegisteredError extends Error {
  * the activity's own errors. An unknown activity is a non-retriable failure (a retry on the same
  * worker cannot find it either). `signal` is handed to the activity through its context.
  */
-export async function executeActivity(
+export async function runActivity(
   activities: ActivityLookup,
   request: ActivityRequest,
   signal: AbortSignal,

@@ -16,7 +16,7 @@ import {
   timerFiredEvent,
 } from '../runtime/history-events.js';
 import type { OrchestrationContext } from './context.js';
-import { executeOrchestration } from './orchestration-executor.js';
+import { replayOrchestration } from './replay.js';
 import { Registry } from './registry.js';
 import type { Task } from './tasks.js';
 import {
@@ -58,7 +58,7 @@ describe('replay: activities', () => {
       const b: number = yield ctx.callActivity('b', a);
       return a + b;
     });
-    const response = await executeOrchestration(registry, {
+    const response = await replayOrchestration(registry, {
       instanceId: INSTANCE_ID,
       pastEvents: [...startEvents('two'), taskScheduledEvent(1, { name: 'a' }, T0)],
       newEvents: [taskCompletedEvent(1, '5', T0 + 1000)],
@@ -243,7 +243,7 @@ describe('replay: sub-orchestrations', () => {
         orchestrationInstance: { $typeName: 'OrchestrationInstance', instanceId: 'p-1', executionId: 'e' },
       };
     }
-    await executeOrchestration(registry, { instanceId: 'c-1', pastEvents: [], newEvents: started });
+    await replayOrchestration(registry, { instanceId: 'c-1', pastEvents: [], newEvents: started });
     assert.deepEqual(parent, { name: 'parent', instanceId: 'p-1', taskScheduledId: 4 });
   });
 });
@@ -331,7 +331,7 @@ describe('replay: failures and control events', () => {
     const registry = new Registry().addNamedOrchestrator('changed', function* (ctx: OrchestrationContext) {
       yield ctx.callActivity('b');
     });
-    const response = await executeOrchestration(registry, {
+    const response = await replayOrchestration(registry, {
       instanceId: INSTANCE_ID,
       pastEvents: [...startEvents('changed'), taskScheduledEvent(1, { name: 'a' }, T0)],
       newEvents: [taskCompletedEvent(1, undefined, T0 + 1000)],
@@ -346,7 +346,7 @@ describe('replay: failures and control events', () => {
     const registry = new Registry().addNamedOrchestrator('changed', function* (ctx: OrchestrationContext) {
       yield ctx.createTimer(1);
     });
-    const response = await executeOrchestration(registry, {
+    const response = await replayOrchestration(registry, {
       instanceId: INSTANCE_ID,
       pastEvents: [...startEvents('changed'), taskScheduledEvent(1, { name: 'a' }, T0)],
       newEvents: [],
@@ -360,7 +360,7 @@ describe('replay: failures and control events', () => {
 
   test('history with a timer the code no longer creates is a non-determinism failure', async () => {
     const registry = new Registry().addNamedOrchestrator('changed', () => 'done');
-    const response = await executeOrchestration(registry, {
+    const response = await replayOrchestration(registry, {
       instanceId: INSTANCE_ID,
       pastEvents: [...startEvents('changed'), timerCreatedEvent(1, T0 + 5, T0)],
       newEvents: [],
@@ -375,7 +375,7 @@ describe('replay: failures and control events', () => {
     const registry = new Registry().addNamedOrchestrator('changed', function* (ctx: OrchestrationContext) {
       yield ctx.callActivity('a');
     });
-    const response = await executeOrchestration(registry, {
+    const response = await replayOrchestration(registry, {
       instanceId: INSTANCE_ID,
       pastEvents: [
         ...startEvents('changed'),

@@ -41,7 +41,7 @@ import { CompletableTask, TimerTask, type Task } from './tasks.js';
  * at 1); so does each retry timer, each retry attempt, an external-event timeout timer, and the
  * completion action. A replayed history event removes the action with its number.
  */
-export class RuntimeOrchestrationContext implements OrchestrationContext {
+export class ReplayContext implements OrchestrationContext {
   readonly instanceId: string;
   executionId: string;
   name = '';
