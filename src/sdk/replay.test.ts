@@ -219,12 +219,10 @@ describe('replay: sub-orchestrations', () => {
       yield ctx.callSubOrchestrator('child');
     });
     await s.start('parent');
-    assert.deepEqual(
-      await s.next((at) => [
-        subOrchestrationInstanceFailedEvent(1, failureDetailsFromError(new Error('child broke')), at),
-      ]),
-      ['#2 FAILED TaskFailedError: Sub-orchestration task #1 failed: child broke'],
-    );
+    const broke = failureDetailsFromError(new Error('child broke'));
+    assert.deepEqual(await s.next((at) => [subOrchestrationInstanceFailedEvent(1, broke, at)]), [
+      '#2 FAILED TaskFailedError: Sub-orchestration task #1 failed: child broke',
+    ]);
   });
 
   test('the parent reference is visible to the child', async () => {
