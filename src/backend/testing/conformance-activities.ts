@@ -1,13 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { OrchestrationStatus } from '../../api/status.js';
-import {
-  eventOf,
-  executionTerminatedEvent,
-  taskCompletedEvent,
-  taskScheduledEvent,
-} from '../../runtime/history-events.js';
-import type { ActivityTask } from '../../runtime/turn.js';
+import { eventOf, executionTerminatedEvent, taskCompletedEvent } from '../../runtime/history-events.js';
 import {
   assertRejectsWith,
   kinds,
@@ -17,17 +11,8 @@ import {
   type ConformanceContext,
   type ConformanceFactory,
 } from './conformance-context.js';
-import { executionIdOf, raisedEvent, turnResult } from './turn-builders.js';
+import { activityTask as activity, executionIdOf, raisedEvent, turnResult } from './turn-builders.js';
 import { leaseActivity } from './lease-one.js';
-
-function activity(instanceId: string, taskId: number, at: number): ActivityTask {
-  return {
-    instanceId,
-    executionId: executionIdOf(instanceId),
-    taskId,
-    event: taskScheduledEvent(taskId, { name: `Activity${taskId}`, input: `"arg${taskId}"` }, at),
-  };
-}
 
 /** Creates an instance and commits its first turn, which schedules the given task ids. */
 async function scheduleActivities(

@@ -5,9 +5,10 @@ import {
   executionCompletedEvent,
   executionStartedEvent,
   orchestratorStartedEvent,
+  taskScheduledEvent,
   type ExecutionStartedInit,
 } from '../../runtime/history-events.js';
-import type { InstanceSummary, TurnResult } from '../../runtime/turn.js';
+import type { ActivityTask, InstanceSummary, TurnResult } from '../../runtime/turn.js';
 
 /**
  * Hand-built inputs for backend tests: start events and turn results with sensible defaults, so a
@@ -34,6 +35,16 @@ export function startEvent(
 
 export function raisedEvent(name: string, at: number, input?: string): HistoryEvent {
   return eventRaisedEvent(name, input, at);
+}
+
+/** Activity task `taskId` of `instanceId`: activity `Activity<taskId>` with input `"arg<taskId>"`. */
+export function activityTask(instanceId: string, taskId: number, at: number): ActivityTask {
+  return {
+    instanceId,
+    executionId: executionIdOf(instanceId),
+    taskId,
+    event: taskScheduledEvent(taskId, { name: `Activity${taskId}`, input: `"arg${taskId}"` }, at),
+  };
 }
 
 export function summaryFor(instanceId: string, init: Partial<InstanceSummary> = {}): InstanceSummary {

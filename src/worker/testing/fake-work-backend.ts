@@ -105,9 +105,7 @@ export class FakeWorkBackend implements Backend {
   }
 
   async leaseOrchestrationWorkItems(options: LeaseOptions, max: number): Promise<OrchestrationWorkItem[]> {
-    const items: OrchestrationWorkItem[] = [];
-    for (let item; items.length < max && (item = this.#leaseOrchestration(options));) items.push(item);
-    return items;
+    return upTo(max, () => this.#leaseOrchestration(options));
   }
 
   #leaseOrchestration(options: LeaseOptions): OrchestrationWorkItem | undefined {
@@ -169,9 +167,7 @@ export class FakeWorkBackend implements Backend {
   }
 
   async leaseActivityWorkItems(options: LeaseOptions, max: number): Promise<ActivityWorkItem[]> {
-    const items: ActivityWorkItem[] = [];
-    for (let item; items.length < max && (item = this.#leaseActivity(options));) items.push(item);
-    return items;
+    return upTo(max, () => this.#leaseActivity(options));
   }
 
   #leaseActivity(options: LeaseOptions): ActivityWorkItem | undefined {
@@ -281,4 +277,11 @@ export class FakeWorkBackend implements Backend {
   async #unsupported(method: string): Promise<never> {
     throw new NotSupportedError(`FakeWorkBackend does not implement ${method}.`);
   }
+}
+
+/** Calls `next` until it returns undefined or `max` items were taken. */
+function upTo<T>(max: number, next: () => T | undefined): T[] {
+  const items: T[] = [];
+  for (let item; items.length < max && (item = next()) !== undefined;) items.push(item);
+  return items;
 }
