@@ -1,5 +1,5 @@
 export type { Activity, ActivityContext, ActivityInput, ActivityOutput, AnyActivity } from './activity.js';
-export { ActivityNotRegisteredError, runActivity, type ActivityLookup } from './run-activity.js';
+export { ActivityNotRegisteredError, type ActivityLookup } from './run-activity.js';
 export { whenAll, whenAny, WhenAllTask, WhenAnyTask, type TaskResult } from './composite-tasks.js';
 export type {
   OrchestrationContext,
@@ -9,13 +9,7 @@ export type {
   WaitForExternalEventOptions,
 } from './context.js';
 export { deterministicGuid } from './guid.js';
-export {
-  OrchestratorNotRegisteredError,
-  replayOrchestration,
-  type OrchestratorLookup,
-  type ReplayOptions,
-  type ReplayRequest,
-} from './replay.js';
+export { OrchestratorNotRegisteredError, type OrchestratorLookup } from './replay.js';
 export type {
   AnyOrchestrator,
   AsyncOrchestratorGenerator,

@@ -14,8 +14,6 @@ export {
   type SidecarResponse,
   type SidecarServiceDefinition,
 } from './service-definition.js';
-export { toGrpcStatus, toGrpcStreamError, type GrpcStatusError } from './status-codes.js';
-export { unaryHandler } from './unary.js';
 export { WorkItemsService, type WorkItemsServiceOptions } from './work-items-service.js';
 export {
   Sidecar,
