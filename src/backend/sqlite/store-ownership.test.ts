@@ -3,9 +3,11 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, test, type TestContext } from 'node:test';
-import { raisedEvent, startEvent, taskScheduledEvent, turnResult } from '../testing/turn-builders.js';
+import { taskScheduledEvent } from '../../runtime/history-events.js';
+import { raisedEvent, startEvent, turnResult } from '../testing/turn-builders.js';
 import { SqliteBackend } from './sqlite-backend.js';
 import { StoreOwnership } from './store-ownership.js';
+import { leaseOrchestration } from '../testing/lease-one.js';
 
 /** Long leases: anything leasable again below was taken back, not expired. */
 const LEASE = { lockDurationMs: 600_000 };
@@ -27,15 +29,20 @@ async function opened(t: TestContext, path: string): Promise<SqliteBackend> {
 async function leaseWork(backend: SqliteBackend): Promise<void> {
   const now = Date.now();
   await backend.createInstance(startEvent('act', now));
-  const turn = await backend.leaseOrchestrationWorkItem(LEASE);
+  const turn = await leaseOrchestration(backend, LEASE);
   assert.equal(turn?.instanceId, 'act');
   const activities = [
-    { instanceId: 'act', executionId: 'act:exec-1', taskId: 1, event: taskScheduledEvent(1, 'a', now) },
+    {
+      instanceId: 'act',
+      executionId: 'act:exec-1',
+      taskId: 1,
+      event: taskScheduledEvent(1, { name: 'a' }, now),
+    },
   ];
   await backend.commitOrchestrationTurn(turn, turnResult('act', now, { activities }));
   assert.equal((await backend.leaseActivityWorkItems(LEASE, 10)).length, 1);
   await backend.createInstance(startEvent('turn', now));
-  assert.equal((await backend.leaseOrchestrationWorkItem(LEASE))?.instanceId, 'turn');
+  assert.equal((await leaseOrchestration(backend, LEASE))?.instanceId, 'turn');
 }
 
 describe('SQLite store ownership', () => {
@@ -48,7 +55,7 @@ describe('SQLite store ownership', () => {
     await crashed.stop();
 
     const restarted = await opened(t, path);
-    const turn = await restarted.leaseOrchestrationWorkItem(LEASE);
+    const turn = await leaseOrchestration(restarted, LEASE);
     assert.equal(turn?.instanceId, 'turn');
     assert.equal(turn.attempt, 1, 'the crashed lease counts as an attempt');
     const [task] = await restarted.leaseActivityWorkItems(LEASE, 10);
@@ -63,7 +70,7 @@ describe('SQLite store ownership', () => {
     await leaseWork(live);
 
     const second = await opened(t, path);
-    assert.equal(await second.leaseOrchestrationWorkItem(LEASE), undefined);
+    assert.equal(await leaseOrchestration(second, LEASE), undefined);
     assert.deepEqual(await second.leaseActivityWorkItems(LEASE, 10), []);
   });
 
@@ -76,8 +83,8 @@ describe('SQLite store ownership', () => {
     await crashed.stop();
 
     const restarted = await opened(t, path);
-    assert.equal(await restarted.leaseOrchestrationWorkItem(LEASE), undefined);
-    assert.equal(await live.leaseOrchestrationWorkItem(LEASE), undefined);
+    assert.equal(await leaseOrchestration(restarted, LEASE), undefined);
+    assert.equal(await leaseOrchestration(live, LEASE), undefined);
   });
 
   test('the lock file sits beside the store; in-memory stores have none', async (t) => {
