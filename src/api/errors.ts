@@ -19,6 +19,7 @@ export const ERROR_CODES = [
   'TIMEOUT',
   'NOT_SUPPORTED',
   'SCHEDULE_NOT_FOUND',
+  'HTTP_LISTEN_FAILED',
 ] as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[number];

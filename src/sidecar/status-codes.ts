@@ -21,6 +21,7 @@ const STATUS_BY_CODE: Readonly<Record<ErrorCode, grpc.status>> = {
   NON_DETERMINISM: grpc.status.INTERNAL,
   TASK_FAILED: grpc.status.INTERNAL,
   ORCHESTRATION_FAILED: grpc.status.INTERNAL,
+  HTTP_LISTEN_FAILED: grpc.status.INTERNAL,
 };
 
 export interface GrpcStatusError {
